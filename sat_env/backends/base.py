@@ -1,0 +1,151 @@
+"""The Backend protocol shared by the embedded simulator and AI2-THOR, and the records it returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from sat_env.scene.camera import Camera
+
+# AI2-THOR's default agent: camera 1.5756 m above the floor when standing; horizon limits for LookUp/LookDown.
+CAMERA_HEIGHT = 1.5756
+HORIZON_LIMITS = (-30.0, 60.0)
+VISIBILITY_DISTANCE = 1.5
+
+
+@dataclass(frozen=True)
+class AgentPose:
+    """Where the agent stands and looks: x, z on the floor (m), yaw (deg, 0 = +z), horizon (deg, + = down)."""
+
+    x: float
+    z: float
+    yaw: float = 0.0
+    horizon: float = 0.0
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """Outcome of an action, as AI2-THOR's lastActionSuccess / errorMessage."""
+
+    action: str
+    success: bool
+    error: str = ""
+
+    def __bool__(self) -> bool:
+        return self.success
+
+
+@dataclass
+class View:
+    """One rendered observation with its ground truth.
+
+    Attributes:
+        rgb: (H, W, 3) uint8.
+        depth: (H, W) float32 planar depth in metres (0 where nothing was hit).
+        ids: (H, W) int32 instance ids (0 = background); ``object_ids[i]`` is the object id of instance i.
+        camera: the camera that took it.
+        object_ids: instance id -> object id (index 0 is None).
+        object_types: instance id -> object type (index 0 is None).
+        records: object id -> ground-truth record of every object of the house (furniture and small objects).
+        visibility_distance: objects farther than this are not ``visible`` (AI2-THOR semantics).
+    """
+
+    rgb: np.ndarray
+    depth: np.ndarray
+    ids: np.ndarray
+    camera: Camera
+    object_ids: list
+    object_types: list
+    records: dict
+    visibility_distance: float = VISIBILITY_DISTANCE
+    agent: dict = field(default_factory=dict)
+
+    @cached_property
+    def pixel_counts(self) -> np.ndarray:
+        """Pixels per instance id: array of length len(object_ids)."""
+        return np.bincount(self.ids.ravel(), minlength=len(self.object_ids))[: len(self.object_ids)]
+
+    @cached_property
+    def boxes(self) -> dict[int, tuple[int, int, int, int]]:
+        """2D boxes (x0, y0, x1, y1), inclusive pixel bounds, of every instance present in the image."""
+        flat = self.ids.ravel()
+        order = np.argsort(flat, kind="stable")
+        ids_sorted = flat[order]
+        starts = np.flatnonzero(np.r_[True, ids_sorted[1:] != ids_sorted[:-1]])
+        w = self.ids.shape[1]
+        rows, cols = order // w, order % w
+        rmin, rmax = np.minimum.reduceat(rows, starts), np.maximum.reduceat(rows, starts)
+        cmin, cmax = np.minimum.reduceat(cols, starts), np.maximum.reduceat(cols, starts)
+        return {int(ids_sorted[s]): (int(c0), int(r0), int(c1), int(r1))
+                for s, r0, r1, c0, c1 in zip(starts, rmin, rmax, cmin, cmax) if ids_sorted[s] != 0}
+
+    def instance_of(self, object_id: str) -> int:
+        return self.object_ids.index(object_id)
+
+    def mask(self, object_id: str) -> np.ndarray:
+        """Boolean mask of the object's pixels."""
+        return self.ids == self.instance_of(object_id)
+
+    @cached_property
+    def objects(self) -> list[dict]:
+        """Per-object metadata in AI2-THOR's field names (objects of the house, not walls or floors)."""
+        counts, boxes = self.pixel_counts, self.boxes
+        cam = np.asarray(self.camera.position)
+        out = []
+        for rec in self.records.values():
+            inst = rec.instance
+            lo, hi = rec.aabb()
+            corners = [[float(x), float(y), float(z)] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])]
+            dist = float(np.linalg.norm(rec.center - cam))
+            px = int(counts[inst]) if inst < len(counts) else 0
+            out.append({
+                "objectId": rec.object_id,
+                "objectType": rec.object_type,
+                "name": rec.object_id,
+                "assetId": rec.asset_id,
+                "position": {"x": float(rec.center[0]), "y": float(rec.center[1]), "z": float(rec.center[2])},
+                "rotation": {"x": 0.0, "y": float(rec.yaw), "z": 0.0},
+                "axisAlignedBoundingBox": {
+                    "cornerPoints": corners,
+                    "center": {"x": float((lo[0] + hi[0]) / 2), "y": float((lo[1] + hi[1]) / 2), "z": float((lo[2] + hi[2]) / 2)},
+                    "size": {"x": float(hi[0] - lo[0]), "y": float(hi[1] - lo[1]), "z": float(hi[2] - lo[2])},
+                },
+                "objectOrientedBoundingBox": {"cornerPoints": rec.obb_corners().tolist()},
+                "distance": dist,
+                "visible": bool(px > 0 and dist <= self.visibility_distance),
+                "pixelCount": px,
+                "bbox2d": list(boxes[inst]) if inst in boxes else None,
+                "parentReceptacles": [rec.parent] if rec.parent else None,
+                "receptacle": rec.receptacle,
+                "receptacleObjectIds": list(rec.children) if rec.receptacle else None,
+                "pickupable": rec.pickupable,
+                "moveable": rec.movable and not rec.pickupable,
+            })
+        return out
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """What every simulator backend offers the environments (embedded and AI2-THOR)."""
+
+    def load(self, house: dict) -> None: ...
+
+    @property
+    def pose(self) -> AgentPose: ...
+
+    def teleport(self, x: float, z: float, yaw: float | None = None, horizon: float | None = None) -> ActionResult: ...
+
+    def step(self, action: str, **kwargs) -> ActionResult: ...
+
+    def place_object(self, object_id: str, x: float, z: float, yaw: float | None = None) -> ActionResult: ...
+
+    def view(self) -> View: ...
+
+    def reachable_positions(self) -> np.ndarray: ...
+
+    def geodesic_distance(self, a, b) -> float: ...
+
+    def close(self) -> None: ...

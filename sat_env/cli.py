@@ -1,0 +1,226 @@
+"""The `sat` command line. Thin: parse, build a config, call the library."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from sat_env.errors import SatEnvError
+
+
+def _pose(text: str) -> tuple[float, float, float, float]:
+    try:
+        vals = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"pose must be x,z,yaw,pitch numbers, got {text!r}") from None
+    if len(vals) not in (3, 4):
+        raise argparse.ArgumentTypeError(f"pose must be x,z,yaw[,pitch] (metres, degrees), got {text!r}")
+    return (*vals, 0.0)[:4] if len(vals) == 3 else tuple(vals)  # type: ignore[return-value]
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        if "x" in text:
+            w, h = (int(v) for v in text.lower().split("x"))
+        else:
+            w = h = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"size must be N or WxH pixels, got {text!r}") from None
+    if not (8 <= w <= 4096 and 8 <= h <= 4096):
+        raise argparse.ArgumentTypeError(f"size must be between 8 and 4096 pixels, got {text!r}")
+    return w, h
+
+
+def _config(args):
+    from sat_env.scene.config import HouseConfig
+
+    over = {}
+    if getattr(args, "rooms", None):
+        over["min_rooms"] = over["max_rooms"] = args.rooms
+    if getattr(args, "config", None):
+        base = HouseConfig.from_file(args.config).to_dict()
+        base.update(over)
+        return HouseConfig.from_dict(base)
+    return HouseConfig.from_dict(over)
+
+
+def sample_views(backend, rng: np.random.Generator, n: int, candidates: int = 24) -> list:
+    """Poses from reachable points that see many objects (scored on a 64 px render), best first, distinct."""
+    from sat_env.backends.base import AgentPose
+
+    pts = backend.reachable_positions()
+    if len(pts) == 0:
+        return []
+    scored = []
+    saved = (backend.width, backend.height)
+    backend.width = backend.height = 64
+    try:
+        for _ in range(candidates):
+            x, z = pts[int(rng.integers(len(pts)))]
+            pose = AgentPose(float(x), float(z), float(rng.integers(12)) * 30.0, float(rng.choice([0.0, 10.0, 20.0])))
+            v = backend.view(pose)
+            inst = np.unique(v.ids)
+            n_obj = sum(1 for i in inst if i > 0 and v.object_ids[i] in v.records)
+            scored.append((n_obj, rng.random(), pose))
+    finally:
+        backend.width, backend.height = saved
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    out = []
+    for _, _, pose in scored:
+        if all(np.hypot(pose.x - q.x, pose.z - q.z) > 0.75 or abs(pose.yaw - q.yaw) > 60 for q in out):
+            out.append(pose)
+        if len(out) == n:
+            break
+    return out
+
+
+def cmd_scene(args) -> int:
+    from sat_env.backends.embedded import EmbeddedBackend
+    from sat_env.scene import generate_house, save_house
+    from sat_env.viz import depth_image, depth_preview, ids_image, topdown
+
+    house = generate_house(args.seed, _config(args))
+    w, h = args.size
+    backend = EmbeddedBackend(width=w, height=h, fov=args.fov)
+    backend.load(house)
+    rng = np.random.default_rng(np.random.SeedSequence([args.seed, 1]))
+    poses = sample_views(backend, rng, args.views)
+    views = [(p, backend.view(p)) for p in poses]
+    scene = backend.scene
+    first = poses[0] if poses else backend.pose
+    hfov = views[0][1].camera.hfov if views else args.fov
+    plan = topdown(scene, agent=(first.x, first.z, first.yaw), fov=hfov)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    save_house(house, out / "house.json")
+    plan.save(out / "topdown.png")
+    meta = []
+    from PIL import Image
+
+    for k, (p, v) in enumerate(views):
+        stem = "" if k == 0 else f"_{k}"
+        Image.fromarray(v.rgb).save(out / f"rgb{stem}.png")
+        depth_image(v.depth).save(out / f"depth{stem}.png")
+        depth_preview(v.depth).save(out / f"depth_preview{stem}.png")
+        ids_image(v.ids).save(out / f"ids{stem}.png")
+        visible = sorted(o["objectId"] for o in v.objects if o["pixelCount"] > 0)
+        meta.append({"view": k, "pose": {"x": p.x, "z": p.z, "yaw": p.yaw, "pitch": p.horizon},
+                     "files": [f"rgb{stem}.png", f"depth{stem}.png", f"ids{stem}.png"], "objects_in_view": visible})
+    (out / "views.json").write_text(json.dumps({"size": [w, h], "fov": args.fov,
+                                                 "depth_png": "uint16 millimetres, 0 = no surface",
+                                                 "views": meta}, indent=2) + "\n")
+    n_obj = len(scene.objects)
+    print(f"house seed {args.seed}: {len(scene.rooms)} rooms ({', '.join(r.room_type for r in scene.rooms)}), "
+          f"{n_obj} objects, {len(scene.solids)} solids")
+    print(f"wrote {out}/house.json, topdown.png and {len(views)} views (rgb/depth/ids *.png, views.json)")
+    backend.close()
+    return 0
+
+
+def cmd_render(args) -> int:
+    from PIL import Image
+
+    from sat_env.backends.base import AgentPose
+    from sat_env.backends.embedded import EmbeddedBackend
+    from sat_env.scene import load_house
+    from sat_env.viz import depth_image, ids_image
+
+    house = load_house(args.house)
+    x, z, yaw, pitch = args.pose
+    w, h = args.size
+    backend = EmbeddedBackend(width=w, height=h, fov=args.fov)
+    backend.load(house)
+    v = backend.view(AgentPose(x, z, yaw, pitch))
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(v.rgb).save(out)
+    if args.depth:
+        depth_image(v.depth).save(args.depth)
+    if args.ids:
+        ids_image(v.ids).save(args.ids)
+    print(f"wrote {out}" + (f", {args.depth}" if args.depth else "") + (f", {args.ids}" if args.ids else ""))
+    backend.close()
+    return 0
+
+
+def cmd_demo(args) -> int:
+    out = Path(args.out)
+    print("SAT-Env demo: generating an apartment and rendering views (embedded backend)")
+    ns = argparse.Namespace(seed=args.seed, out=str(out / "scene"), size=(512, 512), fov=90.0, views=4,
+                            config=None, rooms=None)
+    cmd_scene(ns)
+    print(f"demo outputs are in {out}/scene (open topdown.png and rgb.png)")
+    return 0
+
+
+def cmd_info(args) -> int:
+    import sat_env
+    from sat_env.render import gl_info
+
+    print(f"sat-env {sat_env.__version__}")
+    for k, v in gl_info().items():
+        print(f"{k}: {v}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="sat",
+        description="SAT-Env: procedural apartments, headless rendering and spatial questions for training "
+        "vision-language models. Run `sat COMMAND --help` for each command.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    s = sub.add_parser("scene", help="generate an apartment; write house.json, a floor plan and rendered views",
+                       description="Generate an apartment from a seed and write house.json, topdown.png (floor plan "
+                       "with rooms, labelled objects and the first view's cone), and rgb/depth/ids PNGs of views from "
+                       "sampled reachable poses. Depth PNGs are uint16 millimetres.")
+    s.add_argument("--seed", type=int, default=0, help="house seed (default 0)")
+    s.add_argument("--out", required=True, help="output directory")
+    s.add_argument("--size", type=_size, default=(512, 512), help="image size N or WxH (default 512)")
+    s.add_argument("--fov", type=float, default=90.0, help="vertical field of view in degrees (default 90)")
+    s.add_argument("--views", type=int, default=3, help="number of egocentric views (default 3)")
+    s.add_argument("--rooms", type=int, choices=range(1, 9), metavar="{1..8}", help="exact number of rooms")
+    s.add_argument("--config", help="JSON/YAML file of HouseConfig overrides")
+    s.set_defaults(func=cmd_scene)
+
+    r = sub.add_parser("render", help="render one view of a house file",
+                       description="Render the view from a pose in a house JSON file.")
+    r.add_argument("--house", required=True, help="house JSON file (from `sat scene` or ProcTHOR format)")
+    r.add_argument("--pose", type=_pose, required=True, help="x,z,yaw[,pitch]: metres and degrees (pitch + = down)")
+    r.add_argument("--out", required=True, help="output PNG for the RGB image")
+    r.add_argument("--size", type=_size, default=(512, 512), help="image size N or WxH (default 512)")
+    r.add_argument("--fov", type=float, default=90.0, help="vertical field of view in degrees (default 90)")
+    r.add_argument("--depth", help="also write depth here (uint16 PNG, millimetres)")
+    r.add_argument("--ids", help="also write colour-coded instance ids here")
+    r.set_defaults(func=cmd_render)
+
+    d = sub.add_parser("demo", help="the main job on the embedded default (what `make demo` runs)")
+    d.add_argument("--out", default="demo_out", help="output directory (default demo_out)")
+    d.add_argument("--seed", type=int, default=0, help="house seed (default 0)")
+    d.set_defaults(func=cmd_demo)
+
+    i = sub.add_parser("info", help="print version and the OpenGL renderer in use")
+    i.set_defaults(func=cmd_info)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except SatEnvError as e:
+        print(f"sat {args.command}: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""Navigation grid: reachable positions at 0.25 m, connectivity and geodesic distances for a disc-shaped agent.
+
+A grid point is free when a disc of the agent's radius centred on it touches no obstacle footprint (wall pieces,
+doorway trims, floor furniture). Free points are joined to their 8 neighbours (a diagonal step only when both
+orthogonal neighbours are free, so the agent never cuts a corner). Geodesic distances come from Dijkstra on that
+graph followed by string pulling (line-of-sight shortcuts against the obstacles grown by the agent radius), which
+removes the grid's zig-zag overestimate: the result is the length of a path the agent can really follow.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+
+import numpy as np
+
+GRID_SIZE = 0.25
+AGENT_RADIUS = 0.2  # AI2-THOR's default agent capsule radius
+REACH_DISTANCE = 1.0  # an object counts as reachable if a reachable point lies within this distance of its footprint
+_SQ2 = float(np.sqrt(2.0))
+
+
+def grid_component(free: np.ndarray, seeds: list[tuple[int, int]] | None = None) -> np.ndarray | None:
+    """4-connected component of a boolean grid that holds all seeds (None if a seed is blocked or the seeds are in
+    different components); with no seeds, the largest component (all False if nothing is free)."""
+    h, w = free.shape
+    labels = np.zeros(free.shape, dtype=np.int32)
+    sizes = [0]
+    for start in zip(*np.nonzero(free)):
+        if labels[start]:
+            continue
+        lab = len(sizes)
+        labels[start] = lab
+        q = deque([start])
+        n = 0
+        while q:
+            i, j = q.popleft()
+            n += 1
+            for a, b in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
+                if 0 <= a < h and 0 <= b < w and free[a, b] and not labels[a, b]:
+                    labels[a, b] = lab
+                    q.append((a, b))
+        sizes.append(n)
+    if seeds:
+        labs = {int(labels[s]) for s in seeds}
+        if len(labs) != 1 or 0 in labs:
+            return None
+        return labels == labs.pop()
+    if len(sizes) == 1:
+        return np.zeros(free.shape, dtype=bool)
+    return labels == int(np.argmax(sizes[1:]) + 1)
+
+
+def points_in_polygon(pts: np.ndarray, poly: np.ndarray) -> np.ndarray:
+    """Even-odd point-in-polygon for many points (N, 2) against one polygon (k, 2) in x-z."""
+    inside = np.zeros(len(pts), dtype=bool)
+    px, pz = pts[:, 0], pts[:, 1]
+    for i in range(len(poly)):
+        x1, z1 = poly[i]
+        x2, z2 = poly[(i + 1) % len(poly)]
+        if z1 == z2:
+            continue
+        cross = (z1 > pz) != (z2 > pz)
+        xi = x1 + (pz - z1) * (x2 - x1) / (z2 - z1)
+        inside ^= cross & (px < xi)
+    return inside
+
+
+def rect_distance(px: np.ndarray, pz: np.ndarray, rects: np.ndarray) -> np.ndarray:
+    """Distance from points (N,) to axis-aligned rectangles (K, 4) [x0, z0, x1, z1]: (N, K)."""
+    dx = np.maximum(np.maximum(rects[None, :, 0] - px[:, None], px[:, None] - rects[None, :, 2]), 0.0)
+    dz = np.maximum(np.maximum(rects[None, :, 1] - pz[:, None], pz[:, None] - rects[None, :, 3]), 0.0)
+    return np.sqrt(dx * dx + dz * dz)
+
+
+class NavGrid:
+    """Grid of positions the agent can stand on, with geodesic distances.
+
+    Args:
+        obstacles: (K, 4) footprints [x0, z0, x1, z1] the agent's disc may not touch.
+        polygons: room floor polygons (each (k, 2) x-z); only points inside the house count.
+        radius: agent radius in metres.
+        grid_size: spacing of the grid in metres (points at integer multiples of it).
+        seeds: points (x, z) whose component defines "reachable"; default: the largest component.
+    """
+
+    def __init__(self, obstacles: np.ndarray, polygons: list[np.ndarray], radius: float = AGENT_RADIUS,
+                 grid_size: float = GRID_SIZE, seeds: list[tuple[float, float]] | None = None):
+        self.radius, self.grid = radius, grid_size
+        self.obstacles = np.asarray(obstacles, dtype=np.float64).reshape(-1, 4)
+        allpts = np.concatenate(polygons)
+        lo, hi = allpts.min(axis=0), allpts.max(axis=0)
+        self.xs = np.arange(np.ceil(lo[0] / grid_size), np.floor(hi[0] / grid_size) + 1) * grid_size
+        self.zs = np.arange(np.ceil(lo[1] / grid_size), np.floor(hi[1] / grid_size) + 1) * grid_size
+        gx, gz = np.meshgrid(self.xs, self.zs, indexing="ij")
+        pts = np.stack([gx.ravel(), gz.ravel()], axis=1)
+        inside = np.zeros(len(pts), dtype=bool)
+        for poly in polygons:  # a point on a shared wall line (a doorway) counts if a nudge puts it in a room
+            for off in ((1e-4, 1e-4), (-1e-4, -1e-4), (1e-4, -1e-4), (-1e-4, 1e-4)):
+                inside |= points_in_polygon(pts + off, poly)
+        free = inside.copy()
+        if len(self.obstacles):
+            idx = np.nonzero(inside)[0]
+            d = rect_distance(pts[idx, 0], pts[idx, 1], self.obstacles).min(axis=1)
+            free[idx] = d >= radius - 1e-9  # touching is not colliding
+        self.free = free.reshape(gx.shape)
+        seed_idx = None
+        if seeds:
+            seed_idx = [self.nearest_index(s, require_free=True) for s in seeds]
+            seed_idx = [s for s in seed_idx if s is not None] or None
+        comp = grid_component(self.free, seed_idx)
+        self.reachable = comp if comp is not None else np.zeros_like(self.free)
+        self._dist_cache: dict[tuple[int, int], np.ndarray] = {}
+
+    # --- positions ----------------------------------------------------------------------------------------
+    def positions(self) -> np.ndarray:
+        """(N, 2) reachable grid positions (x, z), sorted by x then z."""
+        i, j = np.nonzero(self.reachable)
+        return np.stack([self.xs[i], self.zs[j]], axis=1)
+
+    def index_of(self, x: float, z: float) -> tuple[int, int]:
+        return int(round((x - self.xs[0]) / self.grid)), int(round((z - self.zs[0]) / self.grid))
+
+    def nearest_index(self, p, require_free: bool = False, reachable: bool = False) -> tuple[int, int] | None:
+        """Grid index of the nearest free (or reachable) point to p = (x, z) that p can see, or None."""
+        mask = self.reachable if reachable else (self.free if require_free else np.ones_like(self.free))
+        i, j = np.nonzero(mask)
+        if len(i) == 0:
+            return None
+        d = (self.xs[i] - p[0]) ** 2 + (self.zs[j] - p[1]) ** 2
+        for k in np.argsort(d, kind="stable")[:16]:
+            q = (self.xs[i[k]], self.zs[j[k]])
+            if not (reachable or require_free) or self.line_of_sight(p, q):
+                return int(i[k]), int(j[k])
+        return None
+
+    def is_free_point(self, x: float, z: float) -> bool:
+        if not len(self.obstacles):
+            return True
+        return bool(rect_distance(np.array([x]), np.array([z]), self.obstacles).min() >= self.radius - 1e-9)
+
+    # --- geodesics -----------------------------------------------------------------------------------------
+    def line_of_sight(self, a, b) -> bool:
+        """True if the agent's disc can slide straight from a to b without touching an obstacle."""
+        if not len(self.obstacles):
+            return True
+        r = self.radius - 1e-6  # grazing an obstacle at exactly the radius is allowed
+        lo = self.obstacles[:, :2] - r
+        hi = self.obstacles[:, 2:] + r
+        p = np.asarray(a, dtype=np.float64)
+        d = np.asarray(b, dtype=np.float64) - p
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t0 = (lo - p) / d
+            t1 = (hi - p) / d
+        tmin = np.where(d == 0, np.where((p >= lo) & (p <= hi), -np.inf, np.inf), np.minimum(t0, t1))
+        tmax = np.where(d == 0, np.where((p >= lo) & (p <= hi), np.inf, -np.inf), np.maximum(t0, t1))
+        enter = tmin.max(axis=1)
+        leave = tmax.min(axis=1)
+        hit = (enter <= leave) & (leave >= 0.0) & (enter <= 1.0)
+        return not bool(hit.any())
+
+    def distance_field(self, target: tuple[int, int]) -> np.ndarray:
+        """Dijkstra distances (m) over the 8-connected reachable grid from a target index (inf = unreachable)."""
+        if target in self._dist_cache:
+            return self._dist_cache[target]
+        h, w = self.reachable.shape
+        dist = np.full((h, w), np.inf)
+        ok = self.reachable
+        dist[target] = 0.0
+        heap = [(0.0, target)]
+        g = self.grid
+        while heap:
+            d0, (i, j) = heapq.heappop(heap)
+            if d0 > dist[i, j]:
+                continue
+            for di, dj in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1)):
+                a, b = i + di, j + dj
+                if not (0 <= a < h and 0 <= b < w) or not ok[a, b]:
+                    continue
+                if di and dj and not (ok[i + di, j] and ok[i, j + dj]):
+                    continue
+                nd = d0 + (g * _SQ2 if di and dj else g)
+                if nd < dist[a, b]:
+                    dist[a, b] = nd
+                    heapq.heappush(heap, (nd, (a, b)))
+        if len(self._dist_cache) > 64:
+            self._dist_cache.clear()
+        self._dist_cache[target] = dist
+        return dist
+
+    def shortest_path(self, a, b) -> list[tuple[float, float]] | None:
+        """Shortest path from a to b (x, z) as corner points, or None if b cannot be reached from a."""
+        ia = self.nearest_index(a, reachable=True)
+        ib = self.nearest_index(b, reachable=True)
+        if ia is None or ib is None:
+            return None
+        dist = self.distance_field(ib)
+        if not np.isfinite(dist[ia]):
+            return None
+        cells = [ia]
+        i, j = ia
+        h, w = dist.shape
+        while (i, j) != ib:
+            best = None
+            for di, dj in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1)):
+                a2, b2 = i + di, j + dj
+                if not (0 <= a2 < h and 0 <= b2 < w) or not np.isfinite(dist[a2, b2]):
+                    continue
+                if di and dj and not (self.reachable[i + di, j] and self.reachable[i, j + dj]):
+                    continue
+                step = self.grid * (_SQ2 if di and dj else 1.0)
+                if abs(dist[a2, b2] + step - dist[i, j]) < 1e-9 and (best is None or dist[a2, b2] < best[0]):
+                    best = (dist[a2, b2], (a2, b2))
+            if best is None:
+                return None
+            i, j = best[1]
+            cells.append((i, j))
+        pts = [tuple(map(float, a))] + [(float(self.xs[i]), float(self.zs[j])) for i, j in cells] + [tuple(map(float, b))]
+        # String pulling: from each kept corner jump to the farthest point still in sight.
+        out = [pts[0]]
+        k = 0
+        while k < len(pts) - 1:
+            nxt = k + 1
+            for m in range(len(pts) - 1, k + 1, -1):
+                if self.line_of_sight(pts[k], pts[m]):
+                    nxt = m
+                    break
+            out.append(pts[nxt])
+            k = nxt
+        dedup = [out[0]]
+        for p in out[1:]:
+            if np.hypot(p[0] - dedup[-1][0], p[1] - dedup[-1][1]) > 1e-9:
+                dedup.append(p)
+        return dedup
+
+    def geodesic_distance(self, a, b) -> float:
+        """Length (m) of the shortest path from a to b (x, z); inf if unreachable."""
+        path = self.shortest_path(a, b)
+        if path is None:
+            return float("inf")
+        p = np.asarray(path)
+        return float(np.sum(np.hypot(np.diff(p[:, 0]), np.diff(p[:, 1]))))

@@ -1,0 +1,29 @@
+"""SAT-Env: procedurally generated apartments as Gymnasium environments for spatial-reasoning training."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="sat-env",
+    version="0.1.0",
+    description="Dynamic spatial aptitude training environments: procedural apartments, headless rendering, "
+    "spatial QA, Gymnasium envs, dataset export and VLM fine-tuning.",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.10",
+    packages=find_packages(include=["sat_env", "sat_env.*", "agents", "agents.*", "qa", "qa.*",
+                                    "finetune", "finetune.*", "experiments", "experiments.*"]),
+    package_data={"sat_env.scene": ["data/*.json", "data/NOTICE"]},
+    include_package_data=True,
+    install_requires=[
+        "numpy>=1.24",
+        "moderngl>=5.10",
+        "glcontext>=3.0",
+        "pillow>=10",
+    ],
+    extras_require={
+        "test": ["pytest>=8"],
+        "yaml": ["pyyaml>=6"],
+    },
+    entry_points={"console_scripts": ["sat=sat_env.cli:main"]},
+    license="Apache-2.0",
+)
