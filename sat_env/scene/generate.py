@@ -39,7 +39,7 @@ def _rgb(c) -> dict:
 
 
 def _p(x, y, z) -> dict:
-    return {"x": round(float(x), 4), "y": round(float(y), 4), "z": round(float(z), 4)}
+    return {"x": round(float(x), 6), "y": round(float(y), 6), "z": round(float(z), 6)}
 
 
 def _room_edges(room: Room, rooms: list[Room]) -> list[tuple[float, float, float, float]]:

@@ -231,7 +231,44 @@ class NavGrid:
         for p in out[1:]:
             if np.hypot(p[0] - dedup[-1][0], p[1] - dedup[-1][1]) > 1e-9:
                 dedup.append(p)
-        return dedup
+        return self._refine(dedup)
+
+    def _refine(self, path: list[tuple[float, float]], radius: float = 0.6, passes: int = 3) -> list:
+        """Slide each bend of a path onto the corner of a grown obstacle nearby when that shortens it.
+
+        A shortest path around axis-aligned obstacles grown by the agent radius bends only at their corners, so
+        moving bends from grid points to those corners removes the grid's rounding.
+        """
+        if len(path) < 3 or not len(self.obstacles):
+            return path
+        r = self.radius
+        o = self.obstacles
+        corners = np.concatenate([np.stack([o[:, 0] - r, o[:, 1] - r], 1), np.stack([o[:, 0] - r, o[:, 3] + r], 1),
+                                  np.stack([o[:, 2] + r, o[:, 1] - r], 1), np.stack([o[:, 2] + r, o[:, 3] + r], 1)])
+        pts = [np.asarray(p, dtype=np.float64) for p in path]
+        for _ in range(passes):
+            changed = False
+            i = 1
+            while i < len(pts) - 1:
+                a, c, b = pts[i - 1], pts[i], pts[i + 1]
+                if self.line_of_sight(a, b):
+                    del pts[i]
+                    changed = True
+                    continue
+                best = np.linalg.norm(c - a) + np.linalg.norm(b - c)
+                near = corners[np.hypot(corners[:, 0] - c[0], corners[:, 1] - c[1]) <= radius]
+                lengths = np.hypot(*(near - a).T) + np.hypot(*(b - near).T)
+                for k in np.argsort(lengths):
+                    if lengths[k] >= best - 1e-9:
+                        break
+                    if self.line_of_sight(a, near[k]) and self.line_of_sight(near[k], b):
+                        pts[i] = near[k].copy()
+                        changed = True
+                        break
+                i += 1
+            if not changed:
+                break
+        return [(float(p[0]), float(p[1])) for p in pts]
 
     def geodesic_distance(self, a, b) -> float:
         """Length (m) of the shortest path from a to b (x, z); inf if unreachable."""
