@@ -72,20 +72,24 @@ class Scene:
     navgrid: NavGrid
     wall_thickness: float
 
+    def _floor_objects(self, exclude):
+        """Objects that block the agent: standing on the floor. Wall hangings (paintings) hang above its
+        shoulders and only a few centimetres proud of the wall, so they do not count."""
+        for o in self.objects.values():
+            if o.object_id in exclude or o.parent is not None or o.on_wall or o.y_range[0] > AGENT_HEIGHT:
+                continue
+            yield o
+
     def obstacles(self, exclude: set[str] = frozenset()) -> np.ndarray:
         """(K, 4) footprints the agent may not touch: walls, trims and floor objects (minus `exclude`)."""
         rects = [self.structure_obstacles[:, :4]]
-        for o in self.objects.values():
-            if o.object_id in exclude or o.parent is not None or o.y_range[0] > AGENT_HEIGHT:
-                continue
+        for o in self._floor_objects(exclude):
             rects.append(np.array([o.footprint]))
         return np.concatenate(rects)
 
     def obstacle_owners(self, exclude: set[str] = frozenset()) -> list[str]:
         owners = [self.table.object_ids[int(i) - 1] if i > 0 else "wall" for i in self.structure_obstacles[:, 4]]
-        for o in self.objects.values():
-            if o.object_id in exclude or o.parent is not None or o.y_range[0] > AGENT_HEIGHT:
-                continue
+        for o in self._floor_objects(exclude):
             owners.append(o.object_id)
         return owners
 

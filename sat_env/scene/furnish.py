@@ -15,6 +15,7 @@ import numpy as np
 from sat_env.scene.catalog import Asset, Catalog, TypeInfo
 from sat_env.scene.floorplan import GRID, Doorway, Room
 from sat_env.scene.navgrid import AGENT_RADIUS, REACH_DISTANCE, grid_component
+from sat_env.scene.structure import FRAME
 
 GAP = 0.02  # between furniture and walls / other furniture: touching solids would share face planes
 CHILD_GAP = 0.01  # between small objects on one surface
@@ -67,11 +68,16 @@ class RoomFurnisher:
         self.placed: list[Placed] = []
         self.door_zones: list[tuple[float, float, float, float]] = []
         self.door_entries: list[tuple[float, float]] = []
+        self.trims: list[tuple[float, float, float, float]] = []  # doorway jambs stand proud of the wall faces
         self.wall_holes: dict[str, list[tuple[float, float]]] = {s: [] for s in WALL_SIDES}
         for d in doors:
             if room.index not in (d.room_a, d.room_b):
                 continue
             lo, hi = d.center - d.width / 2 - DOOR_CLEAR_SIDE, d.center + d.width / 2 + DOOR_CLEAR_SIDE
+            a0, a1 = d.line - ht - FRAME / 2, d.line + ht + FRAME / 2
+            for u0, u1 in ((d.center - d.width / 2, d.center - d.width / 2 + FRAME),
+                           (d.center + d.width / 2 - FRAME, d.center + d.width / 2)):
+                self.trims.append((u0, a0, u1, a1) if d.horizontal else (a0, u0, a1, u1))
             if d.horizontal:
                 side = "S" if abs(d.line - room.z0) < 1e-6 else "N"
                 sign = 1 if side == "S" else -1
@@ -85,7 +91,6 @@ class RoomFurnisher:
                 self.door_zones.append((min(d.line, x), lo, max(d.line, x), hi))
                 self.door_entries.append((d.line + sign * 0.5, d.center))
             self.wall_holes[side].append((lo, hi))
-        self.window_holes = self.wall_holes  # windows are added to the same lists by the caller
 
     # --- helpers ------------------------------------------------------------------------------------------
     def _new_id(self) -> int:
@@ -106,7 +111,7 @@ class RoomFurnisher:
     def palette(self, object_type: str) -> int:
         return int(self.rng.integers(len(self.catalog.type_info(object_type).palettes)))
 
-    def _fits(self, fp, floor_objects: bool = True) -> bool:
+    def _fits(self, fp) -> bool:
         x0, z0, x1, z1 = self.inner
         if fp[0] < x0 + GAP - 1e-9 or fp[1] < z0 + GAP - 1e-9 or fp[2] > x1 - GAP + 1e-9 or fp[3] > z1 - GAP + 1e-9:
             return False
@@ -125,8 +130,7 @@ class RoomFurnisher:
         gx, gz = np.meshgrid(xs, zs, indexing="ij")
         objs = [p for p in [*self.placed, *extra] if not p.on_wall]
         free = np.ones(gx.shape, dtype=bool)
-        for p in objs:
-            f = p.footprint
+        for f in [*(p.footprint for p in objs), *self.trims]:
             dx = np.maximum(np.maximum(f[0] - gx, gx - f[2]), 0.0)
             dz = np.maximum(np.maximum(f[1] - gz, gz - f[3]), 0.0)
             free &= dx * dx + dz * dz >= AGENT_RADIUS**2 - 1e-9
