@@ -1,0 +1,53 @@
+"""Drawing one QA of a family from the backend's current view."""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+
+from qa.context import QAContext
+from qa.core import FAMILIES, QA, Family
+
+# Family modules; importing one registers its families.
+FAMILY_MODULES = ("qa.static", "qa.spatialvlm", "qa.dynamic")
+
+
+def load_families() -> dict[str, Family]:
+    """Import every family module (idempotent) and return the registry."""
+    for m in FAMILY_MODULES:
+        try:
+            importlib.import_module(m)
+        except ModuleNotFoundError as e:
+            if e.name != m:
+                raise
+    return FAMILIES
+
+
+def sample_qa(family: str, backend, rng: np.random.Generator, view=None, target_label: str | None = None) -> QA | None:
+    """Sample a QA of `family` at the backend's current pose (or from `view`).
+
+    The target answer label is drawn uniformly from the family's label set (balance by construction) unless given.
+    Dynamic families move the camera or an object through the backend; the backend's agent pose is restored
+    afterwards (object displacements persist, as in SAT's episodes). Returns None when the view has no valid
+    instance for this family.
+    """
+    fams = load_families()
+    if family not in fams:
+        from sat_env.errors import ConfigError
+
+        raise ConfigError(f"unknown question family {family!r}; available: {sorted(fams)}")
+    fam = fams[family]
+    if target_label is None and fam.labels:
+        target_label = fam.labels[int(rng.integers(len(fam.labels)))]
+    pose = backend.pose
+    ctx = QAContext(backend, view)
+    try:
+        qa = fam.sample(ctx, rng, target_label)
+    finally:
+        if backend.pose != pose:
+            backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
+    if qa is not None:
+        qa.family = fam.name
+        qa.sat_type = qa.sat_type or fam.sat_type
+    return qa
