@@ -48,38 +48,9 @@ def _config(args):
     return HouseConfig.from_dict(over)
 
 
-def sample_views(backend, rng: np.random.Generator, n: int, candidates: int = 24) -> list:
-    """Poses from reachable points that see many objects (scored on a 64 px render), best first, distinct."""
-    from sat_env.backends.base import AgentPose
-
-    pts = backend.reachable_positions()
-    if len(pts) == 0:
-        return []
-    scored = []
-    saved = (backend.width, backend.height)
-    backend.width = backend.height = 64
-    try:
-        for _ in range(candidates):
-            x, z = pts[int(rng.integers(len(pts)))]
-            pose = AgentPose(float(x), float(z), float(rng.integers(12)) * 30.0, float(rng.choice([0.0, 10.0, 20.0])))
-            v = backend.view(pose)
-            inst = np.unique(v.ids)
-            n_obj = sum(1 for i in inst if i > 0 and v.object_ids[i] in v.records)
-            scored.append((n_obj, rng.random(), pose))
-    finally:
-        backend.width, backend.height = saved
-    scored.sort(key=lambda s: (-s[0], s[1]))
-    out = []
-    for _, _, pose in scored:
-        if all(np.hypot(pose.x - q.x, pose.z - q.z) > 0.75 or abs(pose.yaw - q.yaw) > 60 for q in out):
-            out.append(pose)
-        if len(out) == n:
-            break
-    return out
-
-
 def cmd_scene(args) -> int:
     from sat_env.backends.embedded import EmbeddedBackend
+    from sat_env.backends.views import sample_views
     from sat_env.scene import generate_house, save_house
     from sat_env.viz import depth_image, depth_preview, ids_image, topdown
 
@@ -157,6 +128,87 @@ def cmd_demo(args) -> int:
     return 0
 
 
+def cmd_ask(args) -> int:
+    from PIL import Image
+
+    from qa.sampler import load_families, sample_qa
+    from sat_env.backends.embedded import EmbeddedBackend
+    from sat_env.backends.views import sample_views
+    from sat_env.errors import ConfigError
+    from sat_env.scene import generate_house
+
+    fams = load_families()
+    if args.family and args.family not in fams:
+        raise ConfigError(f"unknown family {args.family!r}; available: {', '.join(sorted(fams))}")
+    house = generate_house(args.seed)
+    w, h = args.size
+    backend = EmbeddedBackend(width=w, height=h)
+    backend.load(house)
+    rng = np.random.default_rng(np.random.SeedSequence([args.seed, 2]))
+    names = [args.family] if args.family else [str(f) for f in rng.permutation(sorted(fams))]
+    qa = None
+    for pose in sample_views(backend, rng, 8):
+        for name in names:
+            backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
+            qa = sample_qa(name, backend, rng)
+            if qa is not None:
+                break
+        if qa is not None:
+            break
+    backend.close()
+    if qa is None:
+        print(f"sat ask: no valid {args.family or 'question'} in house {args.seed}'s sampled views; try another --seed",
+              file=sys.stderr)
+        return 1
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for role, img in qa.frames.items():
+        Image.fromarray(img).save(out / f"{role}.png")
+    record = {**qa.to_json(), "house_seed": args.seed, "image_files": [f"{r}.png" for r in qa.images]}
+    (out / "qa.json").write_text(json.dumps(record, indent=2) + "\n")
+    print(f"[{qa.family} / {qa.sat_type}] images: {', '.join(record['image_files'])}")
+    print(qa.question)
+    for k, c in enumerate(qa.choices):
+        print(f"  {'*' if k == qa.correct else ' '} {chr(65 + k)}. {c}")
+    print(f"wrote {out}/qa.json and {len(qa.frames)} image(s)")
+    return 0
+
+
+def cmd_audit(args) -> int:
+    import csv
+
+    from qa.audit import run_audit, write_chart
+    from qa.sampler import load_families
+    from sat_env.errors import ConfigError
+
+    fams = load_families()
+    families = args.families or sorted(fams)
+    bad = [f for f in families if f not in fams]
+    if bad:
+        raise ConfigError(f"unknown families {bad}; available: {', '.join(sorted(fams))}")
+
+    def progress(done, total, houses):
+        print(f"\r  {done}/{total} QAs from {houses} houses", end="", file=sys.stderr, flush=True)
+
+    rows = run_audit(args.n, families, size=args.size, seed=args.seed, progress=progress)
+    print(file=sys.stderr)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    cols = ["family", "count", "attempts", "success_rate", "label_balance", "label_max_dev_pts",
+            "position_max_dev_pts", "text_only_acc", "chance"]
+    with open(out / "audit.csv", "w", newline="") as f:
+        wr = csv.DictWriter(f, fieldnames=cols)
+        wr.writeheader()
+        wr.writerows(rows)
+    write_chart(rows, out / "audit.png")
+    print(f"{'family':<20}{'n':>6}{'success':>9}{'label dev':>11}{'pos dev':>9}{'text-only':>11}{'chance':>8}")
+    for r in rows:
+        print(f"{r['family']:<20}{r['count']:>6}{r['success_rate']:>9.2f}{r['label_max_dev_pts']:>10.1f}p"
+              f"{r['position_max_dev_pts']:>8.1f}p{r['text_only_acc']:>11.3f}{r['chance']:>8.3f}")
+    print(f"wrote {out}/audit.csv and {out}/audit.png")
+    return 0
+
+
 def cmd_info(args) -> int:
     import sat_env
     from sat_env.render import gl_info
@@ -203,6 +255,27 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--out", default="demo_out", help="output directory (default demo_out)")
     d.add_argument("--seed", type=int, default=0, help="house seed (default 0)")
     d.set_defaults(func=cmd_demo)
+
+    a = sub.add_parser("ask", help="sample one spatial question in a generated apartment and write its images",
+                       description="Sample a question (of one family, or any) from good views of house SEED; write the "
+                       "image(s) it refers to (marked.png, before.png/after.png, ...) and qa.json, and print it.")
+    a.add_argument("--seed", type=int, default=0, help="house seed (default 0)")
+    a.add_argument("--family", help="question family (default: any); see `sat audit --help` for the list")
+    a.add_argument("--size", type=_size, default=(512, 512), help="image size N or WxH (default 512)")
+    a.add_argument("--out", required=True, help="output directory")
+    a.set_defaults(func=cmd_ask)
+
+    au = sub.add_parser("audit", help="sample many QAs: success rates, answer balance, text-only baseline",
+                        description="Sample about N QAs over generated houses and report per family: count, "
+                        "sampling success rate, answer-label balance, correct-position balance, and the accuracy of "
+                        "a text-only bag-of-words baseline (trained on half, tested on the other half) next to chance. "
+                        "Writes audit.csv and audit.png.")
+    au.add_argument("--n", type=int, default=5000, help="total QAs (split evenly over families; default 5000)")
+    au.add_argument("--families", nargs="+", help="families to audit (default: all)")
+    au.add_argument("--size", type=int, default=224, help="image size (default 224)")
+    au.add_argument("--seed", type=int, default=0, help="first house seed (default 0)")
+    au.add_argument("--out", default="audit_out", help="output directory (default audit_out)")
+    au.set_defaults(func=cmd_audit)
 
     i = sub.add_parser("info", help="print version and the OpenGL renderer in use")
     i.set_defaults(func=cmd_info)

@@ -71,16 +71,18 @@ class View:
     @cached_property
     def boxes(self) -> dict[int, tuple[int, int, int, int]]:
         """2D boxes (x0, y0, x1, y1), inclusive pixel bounds, of every instance present in the image."""
-        flat = self.ids.ravel()
-        order = np.argsort(flat, kind="stable")
-        ids_sorted = flat[order]
-        starts = np.flatnonzero(np.r_[True, ids_sorted[1:] != ids_sorted[:-1]])
-        w = self.ids.shape[1]
-        rows, cols = order // w, order % w
-        rmin, rmax = np.minimum.reduceat(rows, starts), np.maximum.reduceat(rows, starts)
-        cmin, cmax = np.minimum.reduceat(cols, starts), np.maximum.reduceat(cols, starts)
-        return {int(ids_sorted[s]): (int(c0), int(r0), int(c1), int(r1))
-                for s, r0, r1, c0, c1 in zip(starts, rmin, rmax, cmin, cmax) if ids_sorted[s] != 0}
+        h, w = self.ids.shape
+        present = np.nonzero(self.pixel_counts)[0]
+        present = present[present > 0]
+        if len(present) == 0:
+            return {}
+        # Per (instance, row) and (instance, column) pixel counts by bincount: O(pixels), no sort.
+        n = len(self.object_ids)
+        rows = np.bincount((self.ids * h + np.arange(h)[:, None]).ravel(), minlength=n * h).reshape(n, h)[present] > 0
+        cols = np.bincount((self.ids * w + np.arange(w)[None, :]).ravel(), minlength=n * w).reshape(n, w)[present] > 0
+        r0, r1 = rows.argmax(1), h - 1 - rows[:, ::-1].argmax(1)
+        c0, c1 = cols.argmax(1), w - 1 - cols[:, ::-1].argmax(1)
+        return {int(i): (int(a), int(b), int(c), int(d)) for i, a, b, c, d in zip(present, c0, r0, c1, r1)}
 
     def instance_of(self, object_id: str) -> int:
         return self.object_ids.index(object_id)

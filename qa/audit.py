@@ -1,0 +1,189 @@
+"""Auditing the question engine: sampling rates, answer balance, and a text-only baseline per family.
+
+The text-only baseline is a bag-of-words logistic regression that sees the question and the choices but no image
+(unigrams of the question, of the choice, their pairwise conjunctions, and the choice's position), trained on half
+of a family's QAs and tested on the other half. If it beats chance, the wording leaks the answer.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+HASH_DIM = 1 << 15
+
+
+def _tokens(text: str) -> list[str]:
+    return re.findall(r"[a-z]+|\d+", text.lower())
+
+
+def _h(s: str) -> int:
+    return zlib.crc32(s.encode()) % (HASH_DIM - 1) + 1  # 0 is the padding feature
+
+
+def choice_features(question: str, choice: str, position: int) -> list[int]:
+    q, c = sorted(set(_tokens(question))), sorted(set(_tokens(choice)))
+    feats = [_h(f"q:{w}") for w in q] + [_h(f"c:{w}") for w in c] + [_h(f"p:{position}")]
+    feats += [_h(f"qc:{a}|{b}") for a in q for b in c]
+    return feats
+
+
+@dataclass
+class TextBaseline:
+    """Logistic regression over hashed features of (question, choice) pairs; predicts the highest-scoring choice."""
+
+    l2: float = 1e-2  # strong enough that noise does not fit below chance; a real leak survives it
+    epochs: int = 300
+    lr: float = 0.5
+    w: np.ndarray = field(default_factory=lambda: np.zeros(HASH_DIM))
+
+    @staticmethod
+    def _rows(items):
+        rows, ys, groups = [], [], []
+        for g, (question, choices, correct) in enumerate(items):
+            for k, ch in enumerate(choices):
+                rows.append(choice_features(question, ch, k))
+                ys.append(1.0 if k == correct else 0.0)
+                groups.append(g)
+        width = max((len(r) for r in rows), default=1)
+        idx = np.zeros((len(rows), width), dtype=np.int64)
+        for i, r in enumerate(rows):
+            idx[i, : len(r)] = r
+        return idx, np.array(ys), np.array(groups)
+
+    def fit(self, items) -> "TextBaseline":
+        idx, y, _ = self._rows(items)
+        w = np.zeros(HASH_DIM)
+        n = max(len(y), 1)
+        for _ in range(self.epochs):
+            z = w[idx].sum(axis=1)
+            p = 1.0 / (1.0 + np.exp(-z))
+            grad = np.zeros(HASH_DIM)
+            np.add.at(grad, idx, ((p - y) / n)[:, None])
+            grad[0] = 0.0
+            w -= self.lr * (grad + self.l2 * w)
+        self.w = w
+        return self
+
+    def accuracy(self, items) -> float:
+        if not items:
+            return float("nan")
+        idx, _, groups = self._rows(items)
+        scores = self.w[idx].sum(axis=1)
+        right = 0
+        for g, (_, choices, correct) in enumerate(items):
+            s = scores[groups == g]
+            right += int(np.argmax(s) == correct)
+        return right / len(items)
+
+
+@dataclass
+class FamilyStats:
+    family: str
+    attempts: int = 0
+    qas: list = field(default_factory=list)
+
+    def row(self, labels) -> dict:
+        n = len(self.qas)
+        out = {"family": self.family, "count": n, "attempts": self.attempts,
+               "success_rate": n / self.attempts if self.attempts else float("nan")}
+        lab = Counter(q.label for q in self.qas)
+        if labels:
+            fr = [lab[k] / n if n else 0.0 for k in labels]
+            out["label_balance"] = " ".join(f"{k}:{f:.2f}" for k, f in zip(labels, fr))
+            out["label_max_dev_pts"] = 100 * max(abs(f - 1 / len(labels)) for f in fr) if n else float("nan")
+        else:
+            out["label_balance"] = f"{len(lab)} distinct"
+            out["label_max_dev_pts"] = float("nan")
+        by_n = defaultdict(list)
+        for q in self.qas:
+            by_n[len(q.choices)].append(q.correct)
+        dev = 0.0
+        for k, cs in by_n.items():
+            c = Counter(cs)
+            dev = max(dev, max(abs(c[i] / len(cs) - 1 / k) for i in range(k)))
+        out["position_max_dev_pts"] = 100 * dev if n else float("nan")
+        items = [(q.question, q.choices, q.correct) for q in self.qas]
+        half = len(items) // 2
+        chance = float(np.mean([1 / len(q.choices) for q in self.qas])) if n else float("nan")
+        if half >= 10 and all(len(q.choices) > 1 for q in self.qas):
+            rng = np.random.default_rng(0)
+            perm = rng.permutation(len(items))
+            train = [items[i] for i in perm[:half]]
+            test = [items[i] for i in perm[half:]]
+            acc = TextBaseline().fit(train).accuracy(test)
+        else:
+            acc = float("nan")
+        out["text_only_acc"] = acc
+        out["chance"] = chance
+        return out
+
+
+def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views_per_house: int = 4,
+              progress=None) -> list[dict]:
+    """Sample about `n` QAs spread over `families` from generated houses; return one stats row per family."""
+    from qa.sampler import load_families, sample_qa
+    from sat_env.backends.embedded import EmbeddedBackend
+    from sat_env.backends.views import sample_views
+    from sat_env.scene import generate_house
+
+    fams = load_families()
+    stats = {f: FamilyStats(f) for f in families}
+    backend = EmbeddedBackend(width=size, height=size)
+    per_family = max(1, n // len(families))
+    house_seed = seed
+    while min(len(s.qas) for s in stats.values()) < per_family:
+        backend.load(generate_house(house_seed))
+        rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed]))
+        for pose in sample_views(backend, rng, views_per_house):
+            for f in families:
+                if len(stats[f].qas) >= per_family:
+                    continue
+                backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
+                stats[f].attempts += 1
+                qa = sample_qa(f, backend, rng)
+                if qa is not None:
+                    qa.frames = {}  # keep memory flat: the audit needs text and labels only
+                    stats[f].qas.append(qa)
+        house_seed += 1
+        if progress:
+            progress(sum(len(s.qas) for s in stats.values()), per_family * len(families), house_seed - seed)
+    backend.close()
+    return [stats[f].row(fams[f].labels) for f in families]
+
+
+def write_chart(rows: list[dict], path) -> None:
+    """Bar chart PNG: text-only accuracy (blue) next to chance (grey) and sampling success rate (green), per family."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    try:
+        font = ImageFont.load_default(size=13)
+    except TypeError:
+        font = ImageFont.load_default()
+    n = len(rows)
+    bw, gap, left, top, hgt = 14, 22, 60, 30, 260
+    width = left + n * (3 * bw + gap) + 20
+    img = Image.new("RGB", (max(width, 400), top + hgt + 150), "white")
+    d = ImageDraw.Draw(img)
+    d.text((left, 8), "text-only accuracy (blue), chance (grey), sampling success rate (green)", fill="black", font=font)
+    for v in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = top + hgt - v * hgt
+        d.line([(left - 5, y), (width - 10, y)], fill=(225, 225, 225))
+        d.text((left - 10, y), f"{v:.2f}", fill="black", font=font, anchor="rm")
+    for i, r in enumerate(rows):
+        x = left + i * (3 * bw + gap)
+        for k, (key, col) in enumerate((("text_only_acc", (40, 90, 200)), ("chance", (160, 160, 160)),
+                                        ("success_rate", (40, 160, 60)))):
+            v = r.get(key)
+            if v is None or not np.isfinite(v):
+                continue
+            d.rectangle([x + k * bw, top + hgt - v * hgt, x + (k + 1) * bw - 2, top + hgt], fill=col)
+        label = Image.new("RGBA", (140, 16), (255, 255, 255, 0))
+        ImageDraw.Draw(label).text((0, 0), r["family"], fill="black", font=font)
+        label = label.rotate(60, expand=True)
+        img.paste(label, (x - 10, top + hgt + 4), label)
+    img.save(path)
