@@ -1,0 +1,56 @@
+"""The text-only baseline finds leaks when there are some and not otherwise; `sat ask` and `sat audit` work."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import numpy as np
+
+from qa.audit import TextBaseline
+from sat_env.cli import main
+
+
+def _items(rng, n, leak):
+    words = ["chair", "table", "sofa", "lamp", "bed", "plant"]
+    out = []
+    for _ in range(n):
+        a, b = rng.choice(words, 2, replace=False)
+        truth = int(rng.integers(2))
+        if leak:  # the word order gives the answer away
+            q = f"Is the {a} left or right of the {b}?" if truth == 0 else f"Where is the {a} relative to the {b}?"
+        else:
+            q = f"Is the {a} left or right of the {b}?"
+        choices = ["left", "right"]
+        if rng.random() < 0.5:
+            choices, truth = choices[::-1], 1 - truth
+        out.append((q, choices, truth))
+    return out
+
+
+def test_baseline_detects_a_leak_and_stays_at_chance_without_one():
+    rng = np.random.default_rng(0)
+    leak = _items(rng, 600, leak=True)
+    assert TextBaseline().fit(leak[:300]).accuracy(leak[300:]) > 0.9
+    fair = _items(rng, 600, leak=False)
+    assert abs(TextBaseline().fit(fair[:300]).accuracy(fair[300:]) - 0.5) < 0.08
+
+
+def test_sat_ask_writes_images_and_json(tmp_path, capsys):
+    assert main(["ask", "--seed", "1", "--family", "left_right", "--size", "128", "--out", str(tmp_path)]) == 0
+    rec = json.loads((tmp_path / "qa.json").read_text())
+    assert rec["family"] == "left_right" and rec["answer"] in rec["choices"]
+    for f in rec["image_files"]:
+        assert (tmp_path / f).is_file()
+    assert rec["question"] in capsys.readouterr().out
+
+
+def test_sat_ask_unknown_family(tmp_path):
+    assert main(["ask", "--family", "nope", "--out", str(tmp_path)]) == 2
+
+
+def test_sat_audit_small(tmp_path):
+    assert main(["audit", "--n", "40", "--families", "left_right", "--size", "96", "--out", str(tmp_path)]) == 0
+    rows = list(csv.DictReader(open(tmp_path / "audit.csv")))
+    assert rows[0]["family"] == "left_right" and int(rows[0]["count"]) == 40
+    assert (tmp_path / "audit.png").stat().st_size > 1000
