@@ -136,6 +136,10 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
     backend = EmbeddedBackend(width=size, height=size)
     per_family = max(1, n // len(families))
     house_seed = seed
+    # The target label is drawn once and kept until some view yields it: families succeed more often for some
+    # labels (e.g. 3 o'clock vs 5 o'clock), and redrawing on failure would skew the answers toward the easy ones.
+    targets: dict[str, str | None] = {f: None for f in families}
+    label_rng = np.random.default_rng(seed)
     while min(len(s.qas) for s in stats.values()) < per_family:
         backend.load(generate_house(house_seed))
         rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed]))
@@ -143,10 +147,14 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
             for f in families:
                 if len(stats[f].qas) >= per_family:
                     continue
+                labels = fams[f].labels
+                if labels and targets[f] is None:
+                    targets[f] = labels[int(label_rng.integers(len(labels)))]
                 backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
                 stats[f].attempts += 1
-                qa = sample_qa(f, backend, rng)
+                qa = sample_qa(f, backend, rng, target_label=targets[f])
                 if qa is not None:
+                    targets[f] = None
                     qa.frames = {}  # keep memory flat: the audit needs text and labels only
                     stats[f].qas.append(qa)
         house_seed += 1

@@ -28,9 +28,10 @@ def sample_qa(family: str, backend, rng: np.random.Generator, view=None, target_
     """Sample a QA of `family` at the backend's current pose (or from `view`).
 
     The target answer label is drawn uniformly from the family's label set (balance by construction) unless given.
-    Dynamic families move the camera or an object through the backend; the backend's agent pose is restored
-    afterwards (object displacements persist, as in SAT's episodes). Returns None when the view has no valid
-    instance for this family.
+    Dynamic families move the camera or an object through the backend; the agent pose is restored afterwards and
+    a displaced object is put back, so the scene is unchanged for the next question. Returns None when the view has
+    no valid instance for this family (callers that want balanced labels keep the same target label across views
+    until one yields it: families succeed more often for some labels than others).
     """
     fams = load_families()
     if family not in fams:

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from qa.context import Candidate, QAContext
+from qa.context import Candidate, QAContext, category_name, plural
 from qa.core import (
+    DISTANCE_MARGIN,
+    FORWARD_MARGIN,
     LATERAL_MARGIN,
+    MAX_COUNT_DISTANCE,
     MIN_PAIR_SEPARATION,
     QA,
+    VERTICAL_MARGIN,
     camera_frame,
     pick,
     register,
+    scaled_area,
     shuffle_choices,
 )
 
@@ -38,8 +43,6 @@ def refer(ctx: QAContext, objs: list[Candidate], rng: np.random.Generator) -> tu
         return names, frames, ["marked"]
     colors = BOX_COLOR_ORDER[: len(objs)]
     frames["marked"] = ctx.boxes(list(zip(objs, colors)))
-    from qa.context import category_name
-
     names = [f"the {category_name(c.object_type)} in the {col} box" for c, col in zip(objs, colors)]
     return names, frames, ["marked"]
 
@@ -90,4 +93,325 @@ def left_right(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | No
         return QA(q[0].upper() + q[1:], choices, correct, "left_right", "other", images, frames,
                   [x.object_id, y.object_id],
                   {"lateral_x": float(lx), "lateral_y": float(ly), "camera": [*ctx.cam_xz, ctx.yaw]}, target)
+    return None
+
+
+# --- shared helpers for the families below ------------------------------------------------------------------------
+
+
+def _finish(ctx: QAContext, family: str, q: str, choices: list[str], correct: int, rng: np.random.Generator,
+            objs: list[Candidate], frames: dict, images: list[str], truth: dict, label: str, **kw) -> QA:
+    """Shuffle the choices (uniform correct position) and build the record; the camera pose goes into truth."""
+    choices, correct = shuffle_choices(choices, correct, rng)
+    truth = {**truth, "camera": [*ctx.cam_xz, ctx.yaw]}
+    return QA(q[0].upper() + q[1:], choices, correct, family, "other", images, frames,
+              [o.object_id for o in objs], truth, label, **kw)
+
+
+def _yes_no(answer_yes: bool) -> tuple[list[str], int]:
+    return ["yes", "no"], 0 if answer_yes else 1
+
+
+# --- count --------------------------------------------------------------------------------------------------------
+
+# px at 512^2 (scaled by area): an instance with fewer mask pixels is a sliver nobody would count. A category with an
+# instance between 0 and this many pixels is not asked about at all: whether it "is visible" is ambiguous.
+COUNT_MIN_PIXELS = 150
+# Multiple choice for counts: this many options, consecutive non-negative integers around the truth.
+COUNT_CHOICES = 4
+
+COUNT_TEMPLATES = (
+    "How many {p} are visible in the scene?",
+    "How many {p} can you see in this image?",
+    "Count the {p} visible in the picture. How many are there?",
+    "What is the number of {p} in this view?",
+    "How many {p} are there in the image?",
+)
+
+
+def _count_label(truth: dict) -> str:
+    n = sum(1 for i in truth["instances"]
+            if i["pixels"] >= truth["min_pixels"] and i["distance"] <= truth["max_distance"])
+    return str(n)
+
+
+@register("count", sat_type="other", labels=None, recompute=_count_label)
+def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -> QA | None:
+    """How many X are visible: instances of a category with enough mask pixels within MAX_COUNT_DISTANCE.
+
+    Distractors are distinct wrong counts built from this category's own count (SAT used another object's count),
+    never negative: a window of COUNT_CHOICES consecutive integers holding the truth at a random rank.
+    """
+    v = ctx.view
+    w, h = ctx.size
+    min_px = scaled_area(COUNT_MIN_PIXELS, w, h)
+    counts = v.pixel_counts
+    cam = np.asarray(v.camera.position, dtype=np.float64)
+    seen: dict[str, list[dict]] = {}
+    for rec in v.records.values():
+        px = int(counts[rec.instance]) if rec.instance < len(counts) else 0
+        if px > 0:
+            seen.setdefault(rec.object_type, []).append(
+                {"id": rec.object_id, "pixels": px, "distance": float(np.linalg.norm(rec.center - cam))})
+    names = {}
+    for t in seen:
+        names.setdefault(category_name(t), []).append(t)
+    eligible = []
+    for t, inst in sorted(seen.items()):
+        if len(names[category_name(t)]) > 1:  # two types read the same: the category is ambiguous
+            continue
+        if any(i["pixels"] < min_px for i in inst):  # a sliver: "visible" is ambiguous for this category
+            continue
+        if any(i["distance"] > MAX_COUNT_DISTANCE for i in inst):
+            continue
+        eligible.append(t)
+    if not eligible:
+        return None
+    t = pick(rng, eligible)
+    inst = sorted(seen[t], key=lambda i: i["id"])
+    truth = {"object_type": t, "instances": inst, "min_pixels": float(min_px), "max_distance": MAX_COUNT_DISTANCE}
+    n = int(_count_label(truth))
+    low = n - int(rng.integers(0, min(COUNT_CHOICES - 1, n) + 1))  # the truth's rank in the window is random
+    values = list(range(low, low + COUNT_CHOICES))
+    choices = [str(k) for k in values]
+    q = pick(rng, COUNT_TEMPLATES).format(p=plural(category_name(t)))
+    choices, correct = shuffle_choices(choices, values.index(n), rng)
+    return QA(q, choices, correct, "count", "other", ["view"], {"view": v.rgb}, [i["id"] for i in inst],
+              {**truth, "count": n, "camera": [*ctx.cam_xz, ctx.yaw]}, str(n), numeric=float(n), unit="count")
+
+
+# --- closer to the camera -----------------------------------------------------------------------------------------
+
+CLOSER_WHICH = (
+    "Which object is closer to the camera taking this photo, {x} or {y}?",
+    "Which is nearer to the camera: {x} or {y}?",
+    "Of {x} and {y}, which one is closer to the viewer?",
+)
+FARTHER_WHICH = (
+    "Which object is farther from the camera taking this photo, {x} or {y}?",
+    "Which is farther away from the camera: {x} or {y}?",
+    "Of {x} and {y}, which one is farther from the viewer?",
+)
+CLOSER_YESNO = {
+    "closer": ("Is {x} closer to the camera than {y}?", "Is {x} nearer to the viewer than {y}?"),
+    "farther": ("Is {x} farther from the camera than {y}?", "Is {x} farther away from the viewer than {y}?"),
+}
+CLOSER_RELATION = ("Is {x} closer to or farther from the camera than {y}?",
+                   "Compared with {y}, is {x} closer to the camera or farther from it?")
+
+
+def _closer_label(truth: dict) -> str:
+    return "closer" if truth["distance_x"] < truth["distance_y"] else "farther"
+
+
+@register("closer_to_camera", sat_type="other", labels=("closer", "farther"), recompute=_closer_label)
+def closer_to_camera(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """Which of X, Y is closer to the camera, by camera-to-centre 3D distance. The label is X's relation to Y."""
+    for a, b in pairs(ctx.candidates(), rng):
+        if abs(a.distance - b.distance) < DISTANCE_MARGIN:
+            continue
+        x, y = (a, b) if (a.distance < b.distance) == (target == "closer") else (b, a)
+        ref = refer(ctx, [x, y], rng)
+        if ref is None:
+            continue
+        (nx, ny), frames, images = ref
+        form = rng.random()
+        if form < 0.4:
+            asks = pick(rng, ("closer", "farther"))
+            q = pick(rng, CLOSER_WHICH if asks == "closer" else FARTHER_WHICH).format(x=nx, y=ny)
+            choices, correct = [nx, ny], 0 if asks == target else 1
+        elif form < 0.7:
+            asks = pick(rng, ("closer", "farther"))
+            q = pick(rng, CLOSER_YESNO[asks]).format(x=nx, y=ny)
+            choices, correct = _yes_no(asks == target)
+        else:
+            q = pick(rng, CLOSER_RELATION).format(x=nx, y=ny)
+            choices, correct = ["closer", "farther"], 0 if target == "closer" else 1
+        return _finish(ctx, "closer_to_camera", q, choices, correct, rng, [x, y], frames, images,
+                       {"distance_x": x.distance, "distance_y": y.distance}, target)
+    return None
+
+
+# --- front / behind -----------------------------------------------------------------------------------------------
+
+FRONT_BEHIND_TEMPLATES = (
+    "Is {x} in front of or behind {y}?",
+    "From the camera's viewpoint, is {x} in front of {y} or behind it?",
+    "Considering depth from the camera, is {x} in front of or behind {y}?",
+)
+FRONT_BEHIND_YESNO = {"front": ("Is {x} in front of {y}?", "Seen from the camera, is {x} in front of {y}?"),
+                      "behind": ("Is {x} behind {y}?", "Seen from the camera, is {x} behind {y}?")}
+
+
+def _front_behind_label(truth: dict) -> str:
+    return "front" if truth["forward_x"] < truth["forward_y"] else "behind"
+
+
+@register("front_behind", sat_type="other", labels=("front", "behind"), recompute=_front_behind_label)
+def front_behind(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """Is X in front of / behind Y, by the forward camera-frame coordinate of the centres (smaller = in front)."""
+    for a, b in pairs(ctx.candidates(), rng):
+        fwd = camera_frame(np.stack([a.center, b.center]), ctx.cam_xz, ctx.yaw)[:, 1]
+        if abs(fwd[0] - fwd[1]) < FORWARD_MARGIN:
+            continue
+        swap = (fwd[0] < fwd[1]) != (target == "front")
+        x, y = (b, a) if swap else (a, b)
+        fx, fy = (fwd[1], fwd[0]) if swap else (fwd[0], fwd[1])
+        ref = refer(ctx, [x, y], rng)
+        if ref is None:
+            continue
+        (nx, ny), frames, images = ref
+        if rng.random() < 0.5:
+            q = pick(rng, FRONT_BEHIND_TEMPLATES).format(x=nx, y=ny)
+            choices, correct = ["in front", "behind"], 0 if target == "front" else 1
+        else:
+            asks = pick(rng, ("front", "behind"))
+            q = pick(rng, FRONT_BEHIND_YESNO[asks]).format(x=nx, y=ny)
+            choices, correct = _yes_no(asks == target)
+        return _finish(ctx, "front_behind", q, choices, correct, rng, [x, y], frames, images,
+                       {"forward_x": float(fx), "forward_y": float(fy)}, target)
+    return None
+
+
+# --- above / below (true world height of the centres) -------------------------------------------------------------
+
+ABOVE_BELOW_TEMPLATES = (
+    "Considering the relative positions, is {x} above or below {y}?",
+    "Is {x} above or below {y}?",
+    "In 3D space, is the center of {x} above or below the center of {y}?",
+    "Considering their real heights, is {x} located above or below {y}?",
+)
+ABOVE_BELOW_YESNO = {"above": ("Is {x} above {y}?", "In 3D space, is {x} positioned above {y}?"),
+                     "below": ("Is {x} below {y}?", "In 3D space, is {x} positioned below {y}?")}
+
+
+def _above_below_label(truth: dict) -> str:
+    return "above" if truth["height_x"] > truth["height_y"] else "below"
+
+
+def _height_pairs(ctx: QAContext, rng: np.random.Generator, target_higher: bool):
+    """Pairs (x, y, yx, yy) ordered so that x's centre is higher than y's iff target_higher, heights apart."""
+    for a, b in pairs(ctx.candidates(), rng):
+        ya, yb = float(a.center[1]), float(b.center[1])
+        if abs(ya - yb) < VERTICAL_MARGIN:
+            continue
+        if (ya > yb) == target_higher:
+            yield a, b, ya, yb
+        else:
+            yield b, a, yb, ya
+
+
+@register("above_below", sat_type="other", labels=("above", "below"), recompute=_above_below_label)
+def above_below(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """Is X above or below Y, by the true world height of the centres (SAT used depth as a proxy: not copied)."""
+    for x, y, yx, yy in _height_pairs(ctx, rng, target == "above"):
+        ref = refer(ctx, [x, y], rng)
+        if ref is None:
+            continue
+        (nx, ny), frames, images = ref
+        if rng.random() < 0.6:
+            q = pick(rng, ABOVE_BELOW_TEMPLATES).format(x=nx, y=ny)
+            choices, correct = ["above", "below"], 0 if target == "above" else 1
+        else:
+            asks = pick(rng, ("above", "below"))
+            q = pick(rng, ABOVE_BELOW_YESNO[asks]).format(x=nx, y=ny)
+            choices, correct = _yes_no(asks == target)
+        return _finish(ctx, "above_below", q, choices, correct, rng, [x, y], frames, images,
+                       {"height_x": yx, "height_y": yy}, target)
+    return None
+
+
+# --- taller height (3D centre height, yes / no) -------------------------------------------------------------------
+
+TALLER_HEIGHT_TEMPLATES = {
+    "higher": (
+        "Consider the 3D positions of the objects in the scene and not just the 2D positions in the image. "
+        "Is the centerpoint of {x} at a higher height than {y}?",
+        "In 3D, not just in the image, is the center of {x} higher above the floor than the center of {y}?",
+        "Ignoring where they appear in the picture, is the midpoint of {x} at a greater height than that of {y}?",
+    ),
+    "lower": (
+        "Consider the 3D positions of the objects in the scene and not just the 2D positions in the image. "
+        "Is the centerpoint of {x} at a lower height than {y}?",
+        "In 3D, not just in the image, is the center of {x} closer to the floor than the center of {y}?",
+        "Ignoring where they appear in the picture, is the midpoint of {x} at a lower height than that of {y}?",
+    ),
+}
+
+
+def _taller_height_label(truth: dict) -> str:
+    higher = truth["height_x"] > truth["height_y"]
+    return "yes" if higher == (truth["asks"] == "higher") else "no"
+
+
+@register("taller_height", sat_type="other", labels=("yes", "no"), recompute=_taller_height_label)
+def taller_height(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """Is the centre of X higher (or lower) than Y's, by world y of the centres; yes / no."""
+    asks = pick(rng, ("higher", "lower"))
+    x_higher = (asks == "higher") == (target == "yes")
+    for x, y, yx, yy in _height_pairs(ctx, rng, x_higher):
+        ref = refer(ctx, [x, y], rng)
+        if ref is None:
+            continue
+        (nx, ny), frames, images = ref
+        q = pick(rng, TALLER_HEIGHT_TEMPLATES[asks]).format(x=nx, y=ny)
+        choices, correct = _yes_no(target == "yes")
+        return _finish(ctx, "taller_height", q, choices, correct, rng, [x, y], frames, images,
+                       {"height_x": yx, "height_y": yy, "asks": asks}, target)
+    return None
+
+
+# --- relative distance between objects ----------------------------------------------------------------------------
+
+RELATIVE_DISTANCE_TEMPLATES = {
+    "closer": (
+        "Which object is closer to {a}, {b} or {c}?",
+        "Estimate the real world distances between objects in the image. Which object is closer to {a}, {b} or {c}?",
+        "In 3D space, which is nearer to {a}: {b} or {c}?",
+    ),
+    "farther": (
+        "Which object is farther from {a}, {b} or {c}?",
+        "Estimate the real world distances between objects in the image. Which object is farther from {a}, "
+        "{b} or {c}?",
+        "In 3D space, which is farther away from {a}: {b} or {c}?",
+    ),
+}
+
+
+def _relative_distance_label(truth: dict) -> str:
+    b_closer = truth["distance_ab"] < truth["distance_ac"]
+    return "first" if b_closer == (truth["asks"] == "closer") else "second"
+
+
+@register("relative_distance", sat_type="other", labels=("first", "second"), recompute=_relative_distance_label)
+def relative_distance(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """Which of B, C is closer to (or farther from) A by 3D centre distance. The label is the position of the
+    correct option in the question ("first" = B), so a text-only model cannot use the order."""
+    cands = ctx.candidates()
+    n = len(cands)
+    if n < 3:
+        return None
+    triples = [(i, j, k) for i in range(n) for j in range(n) for k in range(j + 1, n) if i != j and i != k]
+    asks = pick(rng, ("closer", "farther"))
+    for t in rng.permutation(len(triples))[:200]:
+        i, j, k = triples[t]
+        a, b, c = cands[i], cands[j], cands[k]
+        if min(np.linalg.norm(a.center - b.center), np.linalg.norm(a.center - c.center),
+               np.linalg.norm(b.center - c.center)) < MIN_PAIR_SEPARATION:
+            continue
+        dab, dac = float(np.linalg.norm(a.center - b.center)), float(np.linalg.norm(a.center - c.center))
+        if abs(dab - dac) < DISTANCE_MARGIN:
+            continue
+        b_first = ((dab < dac) == (asks == "closer")) == (target == "first")
+        if not b_first:
+            b, c, dab, dac = c, b, dac, dab
+        ref = refer(ctx, [a, b, c], rng)
+        if ref is None:
+            continue
+        (na, nb, nc), frames, images = ref
+        q = pick(rng, RELATIVE_DISTANCE_TEMPLATES[asks]).format(a=na, b=nb, c=nc)
+        choices, correct = [nb, nc], 0 if target == "first" else 1
+        return _finish(ctx, "relative_distance", q, choices, correct, rng, [a, b, c], frames, images,
+                       {"distance_ab": dab, "distance_ac": dac, "asks": asks,
+                        "centers": [a.center.tolist(), b.center.tolist(), c.center.tolist()]}, target)
     return None

@@ -163,26 +163,7 @@ class NavGrid:
         """Dijkstra distances (m) over the 8-connected reachable grid from a target index (inf = unreachable)."""
         if target in self._dist_cache:
             return self._dist_cache[target]
-        h, w = self.reachable.shape
-        dist = np.full((h, w), np.inf)
-        ok = self.reachable
-        dist[target] = 0.0
-        heap = [(0.0, target)]
-        g = self.grid
-        while heap:
-            d0, (i, j) = heapq.heappop(heap)
-            if d0 > dist[i, j]:
-                continue
-            for di, dj in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1)):
-                a, b = i + di, j + dj
-                if not (0 <= a < h and 0 <= b < w) or not ok[a, b]:
-                    continue
-                if di and dj and not (ok[i + di, j] and ok[i, j + dj]):
-                    continue
-                nd = d0 + (g * _SQ2 if di and dj else g)
-                if nd < dist[a, b]:
-                    dist[a, b] = nd
-                    heapq.heappush(heap, (nd, (a, b)))
+        dist = self.distance_field_multi([target])
         if len(self._dist_cache) > 64:
             self._dist_cache.clear()
         self._dist_cache[target] = dist
@@ -277,3 +258,34 @@ class NavGrid:
             return float("inf")
         p = np.asarray(path)
         return float(np.sum(np.hypot(np.diff(p[:, 0]), np.diff(p[:, 1]))))
+
+    def distance_field_multi(self, sources) -> np.ndarray:
+        """Multi-source Dijkstra: distance (m) over the 8-connected reachable grid to the nearest of several source
+        indices (i, j) (inf = unreachable). Not cached; unreachable or out-of-grid sources are ignored."""
+        h, w = self.reachable.shape
+        dist = np.full((h, w), np.inf)
+        ok = self.reachable
+        heap = []
+        for s in sources:
+            i, j = int(s[0]), int(s[1])
+            if 0 <= i < h and 0 <= j < w and ok[i, j] and dist[i, j] > 0.0:
+                dist[i, j] = 0.0
+                heap.append((0.0, (i, j)))
+        heapq.heapify(heap)
+        g = self.grid
+        gd = g * _SQ2
+        while heap:
+            d0, (i, j) = heapq.heappop(heap)
+            if d0 > dist[i, j]:
+                continue
+            for di, dj in ((1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (1, -1), (-1, 1), (-1, -1)):
+                a, b = i + di, j + dj
+                if not (0 <= a < h and 0 <= b < w) or not ok[a, b]:
+                    continue
+                if di and dj and not (ok[i + di, j] and ok[i, j + dj]):
+                    continue
+                nd = d0 + (gd if di and dj else g)
+                if nd < dist[a, b]:
+                    dist[a, b] = nd
+                    heapq.heappush(heap, (nd, (a, b)))
+        return dist

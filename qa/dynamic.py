@@ -1,0 +1,644 @@
+"""SAT's dynamic families: the camera or an object moves (before/after frames), or a hypothetical motion is asked
+about on one marked frame (QA_SPEC.md, "Dynamic families"; reference/SAT.md section 1b).
+
+Every answer comes from geometry: executed (successful) actions and the poses they produce, object centres before
+and after a move, and for hypothetical motions the pose computed without executing anything. Pixels only decide
+which objects are visible (``ctx.candidates``) and where marks go.
+
+State: the sampler restores the agent pose after each family; ``object_movement`` also moves the displaced object
+back to its old position, so the scene is unchanged after every question of this module.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from qa.context import QAContext, category_name
+from qa.core import (
+    BEARING_MARGIN,
+    BEARING_STRAIGHT,
+    DISTANCE_MARGIN,
+    FORWARD_MARGIN,
+    LATERAL_MARGIN,
+    MIN_BOX_AREA_AFTER_MOVE,
+    MIN_BOX_AREA_DYNAMIC,
+    MIN_PAIR_SEPARATION,
+    QA,
+    bearing,
+    camera_frame,
+    pick,
+    register,
+    shuffle_choices,
+)
+from qa import marks as mk
+
+# --- motions and thresholds (SAT values where marked) ------------------------------------------------------------
+
+EGO_ROTATIONS = (20, 30, 40, 50)  # SAT: RotateLeft/RotateRight degrees
+EGO_MOVES = (0.2, 0.3)  # SAT: MoveAhead magnitudes after the rotation
+EGO_MOVE_PROB = 0.5  # SAT: a rotation is followed by MoveAhead with p=0.5
+TRANSLATION_FIRST_TURN = (65, 70, 75)  # SAT: first rotation of the sideways move
+TRANSLATION_MOVES = (0.7, 0.8, 0.9, 1.0)  # SAT: MoveAhead magnitudes of the sideways move
+TRANSLATION_TURN_BACK = (100, 105, 110)  # SAT: rotation back the other way
+OBJECT_STEPS = (0.25, 0.5)  # SAT: object displacement per axis (x and/or z), metres
+# SAT: the moved object must land within 0.1 m (xz) of the requested point; place_object is exact, kept as a check.
+PLACE_TOLERANCE = 0.1
+# A move may change the object's camera distance by little (displacements are 0.25-0.71 m); towards/away needs the
+# same margin as front/behind since a distance change of an object in view is mostly a change along the view axis.
+OBJECT_DISTANCE_MARGIN = FORWARD_MARGIN
+HYPO_ROTATIONS = (60, 75, 90, 105, 120)  # hypothetical turns of action_consequence: small enough that both closer
+# and further occur for objects in view (with turns < 60 deg almost every visible object gets closer)
+HYPO_MOVES = (0.5, 0.75, 1.0)  # hypothetical forward moves, metres: big enough for a > 0.2 m distance change
+NAV_SNAP = 0.2  # m: a hypothetical end point counts as standable when a reachable grid point (0.25 m grid) is this near
+PERSPECTIVE_DISTANCE_MARGIN = 0.5  # SAT: closer/further from the X point needs a distance change over 0.5 m
+PERSPECTIVE_TURN = 90  # SAT: the hypothetical observer at X faces +-90 deg from the current heading
+# Left/right from the X point is asked only when the bearing is at least this far from straight ahead and from
+# straight behind: the SAT "roughly straight ahead" band (+-10 deg) plus the near-tie margin.
+PERSPECTIVE_SIDE_MIN = BEARING_STRAIGHT + BEARING_MARGIN
+X_BORDER_FRACTION = 0.1  # SAT: the X pixel is drawn from U[0.1, 0.9]^2 of the image
+X_DEPTH_TOLERANCE = 0.05  # m: the floor point is visible when the depth image there is within 5 cm of its depth
+MIN_X_DISTANCE = 1.0  # m: the X point is at least this far from the camera (a move there is a real move)
+MIN_MARK_SEPARATION_FRACTION = 40 / 512  # the X and a dot closer than this (px at 512) would overlap
+GOAL_FOLLOWUP_PROB = 0.25  # share of goal_aiming questions asked in the follow-up ("will I face away") form
+MAX_MARKED = 3  # at most this many numbered dots in one image
+
+
+def _cap(q: str) -> str:
+    return q[0].upper() + q[1:]
+
+
+def _pose_list(pose) -> list[float]:
+    return [float(pose.x), float(pose.z), float(pose.yaw)]
+
+
+def _restore(backend, pose) -> None:
+    if backend.pose != pose:
+        backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
+
+
+def _xz(p) -> np.ndarray:
+    p = np.asarray(p, dtype=np.float64)
+    return p[[0, 2]] if p.shape[-1] == 3 else p
+
+
+def _hdist(a, b) -> float:
+    """Horizontal (x-z) distance: the one distance measure used for closer/further/towards/away in this module."""
+    return float(np.linalg.norm(_xz(a) - _xz(b)))
+
+
+def _signed_turn(direction: str, degrees: float) -> float:
+    """Yaw change of a turn: right is positive (yaw grows toward +x), left negative."""
+    return float(degrees) if direction == "right" else -float(degrees)
+
+
+# ===================================================================================================================
+# ego_movement
+# ===================================================================================================================
+
+EGO_PREFIX = "The first image is from the beginning of the video and the second image is from the end. "
+EGO_TEMPLATES = (
+    EGO_PREFIX + "How did the camera likely rotate when shooting the video?",
+    EGO_PREFIX + "How did the camera likely move when shooting the video?",
+    "How did the camera rotate from the first image to the second image?",
+    "Between the first and the second image, how did the camera move?",
+    "The two images were taken one after the other. How did the camera likely turn between them?",
+)
+EGO_NONE = "did not move"
+
+
+def _ego_label(truth: dict) -> str:
+    turn = sum(a["degrees"] * (1 if a["action"] == "RotateRight" else -1)
+               for a in truth["actions"] if a["success"] and a["action"] in ("RotateLeft", "RotateRight"))
+    if turn > 0:
+        return "rotated right"
+    if turn < 0:
+        return "rotated left"
+    return EGO_NONE
+
+
+@register("ego_movement", sat_type="action_sequence", labels=("rotated left", "rotated right", EGO_NONE),
+          dynamic=True, recompute=_ego_label)
+def ego_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """The env rotates the camera (optionally then moves it forward) or leaves it; asks how the camera moved.
+
+    Labels: rotated left / rotated right / did not move, uniform (SAT's "did not move" rate was 0.3). The answer
+    string adds " and moved forward" when a MoveAhead was executed successfully. Distractors share the correct
+    answer's "moved forward" part (a random one when the camera did not move), so the suffix tells nothing.
+    """
+    b = ctx.backend
+    start = b.pose
+    actions = []
+    if target != EGO_NONE:
+        direction = target.split()[-1]
+        deg = int(pick(rng, EGO_ROTATIONS))
+        act = "RotateLeft" if direction == "left" else "RotateRight"
+        res = b.step(act, degrees=deg)
+        actions.append({"action": act, "degrees": deg, "success": bool(res.success)})
+        if rng.random() < EGO_MOVE_PROB:
+            mag = float(pick(rng, EGO_MOVES))
+            res = b.step("MoveAhead", moveMagnitude=mag)
+            actions.append({"action": "MoveAhead", "magnitude": mag, "success": bool(res.success)})
+    after = b.view()
+    end = b.pose
+    _restore(b, start)
+    truth = {"actions": actions, "before": _pose_list(start), "after": _pose_list(end)}
+    label = _ego_label(truth)
+    if label != target:
+        return None
+    moved = any(a["action"] == "MoveAhead" and a["success"] for a in actions)
+    if label == EGO_NONE:
+        suffix = " and moved forward" if rng.random() < 0.5 else ""
+    else:
+        suffix = " and moved forward" if moved else ""
+    truth["moved_forward"] = moved
+    options = {"rotated left": "rotated left" + suffix, "rotated right": "rotated right" + suffix, EGO_NONE: EGO_NONE}
+    correct_text = options[label] if label != EGO_NONE else EGO_NONE
+    others = [v for k, v in options.items() if k != label]
+    if rng.random() < 0.5:  # two choices: the correct one and one of the other two
+        others = [pick(rng, others)]
+    choices, correct = shuffle_choices([correct_text, *others], 0, rng)
+    q = pick(rng, EGO_TEMPLATES)
+    return QA(q, choices, correct, "ego_movement", "action_sequence", ["before", "after"],
+              {"before": ctx.view.rgb, "after": after.rgb}, [], truth, label)
+
+
+# ===================================================================================================================
+# camera_translation
+# ===================================================================================================================
+
+TRANSLATION_TEMPLATES = (
+    EGO_PREFIX + "How did the camera likely move when shooting the video?",
+    EGO_PREFIX + "Did the camera move left or right when shooting the video?",
+    "Between the first and the second image, did the camera move to the left or to the right?",
+    "Comparing the two images, which way did the camera move sideways: left or right?",
+)
+
+
+def _translation_label(truth: dict) -> str:
+    return "right" if truth["lateral"] > 0 else "left"
+
+
+@register("camera_translation", sat_type="action_sequence", labels=("left", "right"), dynamic=True,
+          recompute=_translation_label)
+def camera_translation(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """The env turns 65-75 deg to the target side, moves 0.7-1.0 m, turns back 100-110 deg (SAT): a net sideways
+    move. The answer is the sign of the net lateral displacement in the FIRST frame's camera frame."""
+    b = ctx.backend
+    start = b.pose
+    first = "RotateRight" if target == "right" else "RotateLeft"
+    back = "RotateLeft" if target == "right" else "RotateRight"
+    for _ in range(3):
+        a1, m, a2 = int(pick(rng, TRANSLATION_FIRST_TURN)), float(pick(rng, TRANSLATION_MOVES)), int(pick(rng, TRANSLATION_TURN_BACK))
+        results = [b.step(first, degrees=a1), b.step("MoveAhead", moveMagnitude=m), b.step(back, degrees=a2)]
+        if not all(r.success for r in results):
+            _restore(b, start)
+            continue
+        end = b.pose
+        after = b.view()
+        _restore(b, start)
+        lateral, forward = camera_frame(np.array([end.x, end.z]), (start.x, start.z), start.yaw)
+        if abs(lateral) < LATERAL_MARGIN:
+            continue
+        truth = {"actions": [{"action": first, "degrees": a1}, {"action": "MoveAhead", "magnitude": m},
+                             {"action": back, "degrees": a2}],
+                 "before": _pose_list(start), "after": _pose_list(end),
+                 "lateral": float(lateral), "forward": float(forward)}
+        label = _translation_label(truth)
+        if label != target:
+            continue
+        q = pick(rng, TRANSLATION_TEMPLATES)
+        if "How did" in q:
+            choices = ["moved left", "moved right"]
+        else:
+            choices = ["left", "right"]
+        choices, correct = shuffle_choices(choices, 0 if label == "left" else 1, rng)
+        return QA(q, choices, correct, "camera_translation", "action_sequence", ["before", "after"],
+                  {"before": ctx.view.rgb, "after": after.rgb}, [], truth, label)
+    return None
+
+
+# ===================================================================================================================
+# object_movement
+# ===================================================================================================================
+
+OBJM_TEMPLATES = (
+    "Were any of the objects in the initial frame that you can still see in the second frame moved from their "
+    "original positions?",
+    "Did any object that is visible in both images change its position between the first and the second image?",
+    "Compare the two images: was any of the objects moved, and if so, how?",
+)
+OBJM_WHICH_TEMPLATES = (
+    "Which of the marked objects in the first image was moved before the second image was taken?",
+    "One of the marked objects in the first image may have been moved by the time of the second image. Which one?",
+)
+OBJM_NONE = "no objects moved"
+OBJM_WHICH_NONE = "none of them"
+OBJM_WHICH_PROB = 0.3  # share of "which object moved" questions
+OBJM_MAX_OBJECTS = 6  # movable candidates tried per question (each try re-renders the after frame)
+
+
+def _objm_label(truth: dict) -> str:
+    if truth["moved"] is None:
+        return "none"
+    m = truth["moved"]
+    return "right" if m["lateral_new"] > m["lateral_old"] else "left"
+
+
+def _objm_toward(m: dict) -> str:
+    return "towards" if m["distance_new"] < m["distance_old"] else "away from"
+
+
+def _displacements():
+    steps = (-OBJECT_STEPS[1], -OBJECT_STEPS[0], 0.0, OBJECT_STEPS[0], OBJECT_STEPS[1])
+    return [(dx, dz) for dx in steps for dz in steps if (dx, dz) != (0.0, 0.0)]
+
+
+@register("object_movement", sat_type="obj_movement", labels=("left", "right", "none"), dynamic=True,
+          recompute=_objm_label)
+def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """One movable floor object is displaced by 0.25 / 0.5 m in x and/or z (SAT), or nothing moves.
+
+    Labels: left / right (lateral displacement in the first camera frame) / none; towards / away (horizontal
+    distance from the first camera position, old vs new centre) is drawn uniformly as a second target. Only objects
+    standing on the floor are moved (with what stands on them): one on a receptacle could drop to the floor and could
+    then not be put back. The object is put back after the after-frame is rendered, so the scene is unchanged.
+    """
+    b = ctx.backend
+    cam = ctx.cam_xz
+    # Floor objects only (what stands on them moves with them, and they are never among the marked others).
+    cands = [c for c in ctx.candidates(min_area=MIN_BOX_AREA_DYNAMIC, movable=True)
+             if b.scene.objects[c.object_id].parent is None]
+    if not cands:
+        return None
+    which_form = rng.random() < OBJM_WHICH_PROB
+    order = [cands[i] for i in rng.permutation(len(cands))]
+    # The search runs for "none" too (with a random direction) and its move is then discarded: "no objects moved"
+    # is asked exactly where a valid move existed, so every label has the same preconditions (equal yields).
+    side = target if target != "none" else pick(rng, ("left", "right"))
+    toward = "towards" if rng.random() < 0.5 else "away from"
+    moved = None
+    for obj in order[:OBJM_MAX_OBJECTS]:
+        rec = b.scene.objects[obj.object_id]
+        old = rec.center.copy()
+        lat_old = float(camera_frame(old, cam, ctx.yaw)[0])
+        d_old = _hdist(old, cam)
+        opts = _displacements()
+        for k in rng.permutation(len(opts)):
+            dx, dz = opts[k]
+            new = old + np.array([dx, 0.0, dz])
+            lat_new = float(camera_frame(new, cam, ctx.yaw)[0])
+            d_new = _hdist(new, cam)
+            if abs(lat_new - lat_old) < LATERAL_MARGIN or abs(d_new - d_old) < OBJECT_DISTANCE_MARGIN:
+                continue
+            if (lat_new > lat_old) != (side == "right") or (d_new < d_old) != (toward == "towards"):
+                continue
+            if not b.place_object(obj.object_id, float(new[0]), float(new[2])):
+                continue
+            landed = b.scene.objects[obj.object_id].center.copy()
+            after = b.view()
+            ok = (_hdist(landed, new) <= PLACE_TOLERANCE and abs(landed[1] - old[1]) < 1e-3
+                  and any(c.object_id == obj.object_id
+                          for c in ctx.candidates(view=after, min_area=MIN_BOX_AREA_AFTER_MOVE)))
+            back = b.place_object(obj.object_id, float(old[0]), float(old[2]))
+            if not back:
+                raise RuntimeError(f"object_movement could not put {obj.object_id} back: {back.error}")
+            if not ok:
+                continue
+            moved = {"object_id": obj.object_id, "old": old.tolist(), "new": landed.tolist(),
+                     "lateral_old": lat_old, "lateral_new": float(camera_frame(landed, cam, ctx.yaw)[0]),
+                     "distance_old": d_old, "distance_new": _hdist(landed, cam)}
+            break
+        if moved is not None:
+            break
+    if moved is None:
+        return None
+    if target == "none":
+        moved, after = None, b.view()  # the scene is back as it was: the after frame shows no change
+    truth = {"camera": [*cam, ctx.yaw], "moved": moved, "distance": "horizontal xz from the first camera position"}
+    label = _objm_label(truth)
+    if label != target:
+        return None
+    frames = {"before": ctx.view.rgb, "after": after.rgb}
+
+    if which_form:
+        others = [c for c in cands if c.object_id != obj.object_id]
+        others = [others[i] for i in rng.permutation(len(others))][: MAX_MARKED - 1]
+        if not others:
+            which_form = False
+    if which_form:
+        marked = [obj, *others]
+        marked = [marked[i] for i in rng.permutation(len(marked))]
+        labels = [str(i + 1) for i in range(len(marked))]
+        frames["before_marked"] = ctx.dots(list(zip(marked, labels)))
+        names = [ctx.name(c, mark=lab) for c, lab in zip(marked, labels)]
+        if moved is None:
+            correct_text = OBJM_WHICH_NONE
+        else:
+            correct_text = names[marked.index(obj)]
+        choices = [*names, OBJM_WHICH_NONE]
+        choices, correct = shuffle_choices(choices, choices.index(correct_text), rng)
+        truth["marked"] = [c.object_id for c in marked]
+        return QA(pick(rng, OBJM_WHICH_TEMPLATES), choices, correct, "object_movement", "obj_movement",
+                  ["before_marked", "after"], frames, [c.object_id for c in marked], truth, label)
+
+    name = ctx.name(obj)
+    images = ["before", "after"]
+    if name is None:
+        frames["before_marked"] = ctx.dots([(obj, "1")])
+        name = f"the {category_name(obj.object_type)} (marked 1 in the first image)"
+        images = ["before_marked", "after"]
+    if moved is None:
+        lr, ta = pick(rng, ("left", "right")), pick(rng, ("towards", "away from"))
+    else:
+        lr, ta = label, _objm_toward(moved)
+    flip = {"left": "right", "right": "left", "towards": "away from", "away from": "towards"}
+    said = f"{name} was moved {lr} and {ta} the camera"
+    wrong = f"{name} was moved {flip[lr]} and {flip[ta]} the camera"
+    if moved is None:
+        options = [OBJM_NONE, said, wrong]
+    else:
+        options = [said, wrong, OBJM_NONE]
+    options = [_cap(o) if o != OBJM_NONE else o for o in options]
+    choices, correct = shuffle_choices(options, 0, rng)
+    truth["named"] = obj.object_id
+    return QA(pick(rng, OBJM_TEMPLATES), choices, correct, "object_movement", "obj_movement", images, frames,
+              [obj.object_id], truth, label)
+
+
+# ===================================================================================================================
+# action_consequence
+# ===================================================================================================================
+
+CONSEQ_YESNO = (
+    "If I {action}, will {obj} get {cfp} the camera?",
+    "if I {action}, would {obj} be {cfp} me than it is now?",
+    "If I {action}, will {obj} move {cfp} the camera?",
+    "If I {action}, will I end up {cfp} {obj} than I am now?",
+)
+CF_PHRASE = {"closer": "closer to", "further": "further from"}
+CONSEQ_WHICH = (
+    "Which of the following objects will move {cfp} the camera if I {action}?",
+    "If I {action}, which object will be {cfp} me than it is now?",
+)
+CONSEQ_WHICH_PROB = 0.3
+
+
+def _conseq_label(truth: dict) -> str:
+    return "closer" if truth["distance_after"] < truth["distance_before"] else "further"
+
+
+def _hypo_pose(cam_xz, yaw: float, turn: float, move: float) -> tuple[float, float, float]:
+    """Pose after turning by `turn` deg (right positive) then moving forward `move` m: pure geometry."""
+    y = yaw + turn
+    t = np.radians(y)
+    return (cam_xz[0] + move * np.sin(t), cam_xz[1] + move * np.cos(t), y % 360.0)
+
+
+def _standable_path(backend, a, b) -> bool:
+    """The agent could slide from a to b (no obstacle on the way) and stand at b (a reachable grid point is near)."""
+    nav = backend.navgrid
+    if not nav.line_of_sight(a, b):
+        return False
+    pos = nav.positions()
+    return bool(len(pos)) and float(np.min(np.linalg.norm(pos - np.asarray(b), axis=1))) <= NAV_SNAP
+
+
+def _action_text(direction: str, deg: int, move: float) -> str:
+    return f"turn {direction} by {deg} degrees and move forward {move:g} meter{'' if move == 1 else 's'}"
+
+
+@register("action_consequence", sat_type="action_consequence", labels=("closer", "further"), dynamic=True,
+          recompute=_conseq_label)
+def action_consequence(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """"If I turn and move, will object n get closer / further?" on one marked frame; nothing is executed.
+
+    The action (turn 60-120 deg either way, then forward 0.5-1.0 m) is drawn independently of the target, then an
+    object whose horizontal distance changes by more than 0.2 m (SAT) in the target direction is asked about. The
+    path must be free and end at a standable point. Also the "which object will get closer/further" form, whose other
+    choices change the opposite way by more than the margin.
+    """
+    cands = ctx.candidates(min_area=MIN_BOX_AREA_DYNAMIC, avoid_edges=True)
+    if not cands:
+        return None
+    cam, yaw = ctx.cam_xz, ctx.yaw
+    for _ in range(6):
+        direction = pick(rng, ("left", "right"))
+        deg, move = int(pick(rng, HYPO_ROTATIONS)), float(pick(rng, HYPO_MOVES))
+        nx, nz, nyaw = _hypo_pose(cam, yaw, _signed_turn(direction, deg), move)
+        if not _standable_path(ctx.backend, cam, (nx, nz)):
+            continue
+        changes = {c.object_id: (_hdist(c.center, cam), _hdist(c.center, (nx, nz))) for c in cands}
+        want = [c for c in cands if (changes[c.object_id][1] - changes[c.object_id][0]) * (1 if target == "further" else -1) > DISTANCE_MARGIN]
+        if not want:
+            continue
+        obj = want[int(rng.integers(len(want)))]
+        d0, d1 = changes[obj.object_id]
+        action = _action_text(direction, deg, move)
+        truth = {"camera": [*cam, yaw], "action": {"turn": _signed_turn(direction, deg), "move": move},
+                 "pose_after": [float(nx), float(nz), float(nyaw)], "object": obj.object_id,
+                 "center": obj.center.tolist(), "distance_before": d0, "distance_after": d1,
+                 "distance": "horizontal xz from the camera"}
+        label = _conseq_label(truth)
+        frames = {"view": ctx.view.rgb}
+        if rng.random() < CONSEQ_WHICH_PROB:
+            opposite = [c for c in cands if c.object_id != obj.object_id and
+                        (changes[c.object_id][1] - changes[c.object_id][0]) * (1 if target == "further" else -1) < -DISTANCE_MARGIN]
+            if opposite:
+                others = [opposite[i] for i in rng.permutation(len(opposite))][: MAX_MARKED - 1]
+                marked = [obj, *others]
+                marked = [marked[i] for i in rng.permutation(len(marked))]
+                labels = [str(i + 1) for i in range(len(marked))]
+                frames["marked"] = ctx.dots(list(zip(marked, labels)))
+                names = [ctx.name(c, mark=lab) for c, lab in zip(marked, labels)]
+                q = _cap(pick(rng, CONSEQ_WHICH).format(cfp=CF_PHRASE[target], action=action))
+                choices, correct = shuffle_choices(names, marked.index(obj), rng)
+                truth["others"] = {c.object_id: list(changes[c.object_id]) for c in others}
+                return QA(q, choices, correct, "action_consequence", "action_consequence", ["marked"], frames,
+                          [c.object_id for c in marked], truth, label)
+        frames["marked"] = ctx.dots([(obj, "1")])
+        name = ctx.name(obj, mark="1")
+        asked = pick(rng, ("closer", "further"))
+        tpl = pick(rng, CONSEQ_YESNO)
+        q = tpl.format(action=action, obj=name, cfp=CF_PHRASE[asked])
+        truth["asked"] = asked
+        choices, correct = shuffle_choices(["yes", "no"], 0 if asked == label else 1, rng)
+        return QA(_cap(q), choices, correct, "action_consequence", "action_consequence", ["marked"], frames,
+                  [obj.object_id], truth, label)
+    return None
+
+
+# ===================================================================================================================
+# goal_aiming
+# ===================================================================================================================
+
+GOAL_TEMPLATES = (
+    "I need to go to {obj}. Which direction should I turn to face the object?",
+    "I need to go to {obj}. Should I turn left, turn right, or look straight to face it?",
+    "I need to go to {obj}. Which way should I turn so that I am facing it?",
+)
+GOAL_FOLLOWUP = (
+    "I need to go to {obj}. If I turn {turn}, will I be facing away from it?",
+    "I need to go to {obj}. If I turn {turn}, will I be facing further away from it than now?",
+)
+GOAL_STRAIGHT = "look straight"
+GOAL_STRAIGHT_K = (20, 30, 40)  # turn sizes offered as distractors when the answer is straight
+
+
+def _goal_label(truth: dict) -> str:
+    b = truth["bearing"]
+    if b < -BEARING_STRAIGHT:
+        return "left"
+    if b > BEARING_STRAIGHT:
+        return "right"
+    return "straight"
+
+
+def _round10(angle: float) -> int:
+    return int(np.floor(abs(angle) / 10.0 + 0.5)) * 10
+
+
+@register("goal_aiming", sat_type="goal_aim", labels=("left", "right", "straight"), dynamic=True,
+          recompute=_goal_label)
+def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """"I need to go to object n; which direction should I turn?" from bearing = atan2(lateral, forward):
+    straight within +-10 deg (SAT), bearings within BEARING_MARGIN of +-10 rejected; k = |bearing| rounded to 10.
+
+    Follow-up form (left/right answers only, so that its yes/no answers stay balanced): "If I turn {left/right by
+    k}, will I be facing away from it?": yes for the wrong side, no for the right side.
+    """
+    cands = ctx.candidates(min_area=MIN_BOX_AREA_DYNAMIC, avoid_edges=True)
+    order = [cands[i] for i in rng.permutation(len(cands))]
+    for obj in order:
+        bng = bearing(obj.center, ctx.cam_xz, ctx.yaw)
+        if abs(abs(bng) - BEARING_STRAIGHT) < BEARING_MARGIN:
+            continue
+        truth = {"camera": [*ctx.cam_xz, ctx.yaw], "center": obj.center.tolist(), "bearing": bng,
+                 "lateral_forward": camera_frame(obj.center, ctx.cam_xz, ctx.yaw).tolist()}
+        label = _goal_label(truth)
+        if label != target:
+            continue
+        k = _round10(bng) if label != "straight" else int(pick(rng, GOAL_STRAIGHT_K))
+        truth["k"] = k
+        frames = {"view": ctx.view.rgb, "marked": ctx.dots([(obj, "1")])}
+        name = ctx.name(obj, mark="1")
+        if label != "straight" and rng.random() < GOAL_FOLLOWUP_PROB:
+            turn_side = pick(rng, ("left", "right"))
+            q = pick(rng, GOAL_FOLLOWUP).format(obj=name, turn=f"{turn_side} by {k} degrees")
+            # Facing away: the turn increases the angle between the heading and the object (wrong side).
+            away = turn_side != label
+            truth["followup_turn"] = _signed_turn(turn_side, k)
+            truth["followup_bearing_after"] = bng - truth["followup_turn"]
+            choices, correct = shuffle_choices(["yes", "no"], 0 if away else 1, rng)
+        else:
+            q = pick(rng, GOAL_TEMPLATES).format(obj=name)
+            options = [f"left by {k} degrees", f"right by {k} degrees", GOAL_STRAIGHT]
+            correct_text = GOAL_STRAIGHT if label == "straight" else f"{label} by {k} degrees"
+            choices, correct = shuffle_choices(options, options.index(correct_text), rng)
+        return QA(q, choices, correct, "goal_aiming", "goal_aim", ["marked"], frames, [obj.object_id], truth, label)
+    return None
+
+
+# ===================================================================================================================
+# perspective
+# ===================================================================================================================
+
+PERSP_SIDE = (
+    "If I move to the 'X' marked point in the image and turn {dir} by 90 degrees, will {obj} be to my left or right?",
+    "For someone at the 'X' marked point in the image and facing 90 degrees to the {dir}, will {obj} be to their "
+    "left or right?",
+    "Imagine standing on the 'X' in the image, turned 90 degrees to the {dir} from the camera's heading. Is {obj} "
+    "on your left or on your right?",
+)
+PERSP_DIST = (
+    "If I move to the 'X' marked point in the image and turn {dir} by 90 degrees, will {obj} get closer or further "
+    "away?",
+    "If I walk to the 'X' marked point in the image and turn {dir} by 90 degrees, will I be closer to {obj} or "
+    "further from it than now?",
+)
+
+
+def _perspective_label(truth: dict) -> str:
+    if truth["kind"] == "side":
+        return "right" if truth["bearing_from_x"] > 0 else "left"
+    return "closer" if truth["distance_from_x"] < truth["distance_now"] else "further"
+
+
+def _x_points(ctx: QAContext, rng: np.random.Generator, limit: int = 12) -> list[tuple[np.ndarray, tuple[int, int]]]:
+    """Reachable floor grid points visible in the image (projected inside the central 80 %, not occluded, at least
+    MIN_X_DISTANCE away): [(xz, pixel)] in random order."""
+    pos = ctx.backend.navgrid.positions()
+    if not len(pos):
+        return []
+    pts = np.stack([pos[:, 0], np.zeros(len(pos)), pos[:, 1]], axis=1)
+    pix, depth = ctx.camera.project(pts)
+    w, h = ctx.size
+    u, v = pix[:, 0], pix[:, 1]
+    ok = ((depth > 0) & (u >= X_BORDER_FRACTION * w) & (u <= (1 - X_BORDER_FRACTION) * w)
+          & (v >= X_BORDER_FRACTION * h) & (v <= (1 - X_BORDER_FRACTION) * h)
+          & (np.linalg.norm(pos - np.asarray(ctx.cam_xz), axis=1) >= MIN_X_DISTANCE))
+    idx = np.nonzero(ok)[0]
+    # Image order (row, then column) before the random permutation: the draw depends on what the camera sees, not on
+    # the world axes (turning the house and the camera together picks the same X).
+    idx = idx[np.lexsort((np.round(u[idx], 3), np.round(v[idx], 3)))]
+    out = []
+    for i in idx[rng.permutation(len(idx))]:
+        col, row = int(np.clip(u[i], 0, w - 1)), int(np.clip(v[i], 0, h - 1))
+        if abs(float(ctx.view.depth[row, col]) - float(depth[i])) <= X_DEPTH_TOLERANCE:
+            out.append((pos[i].copy(), (col, row)))
+            if len(out) >= limit:
+                break
+    return out
+
+
+@register("perspective", sat_type="perspective", labels=("left", "right", "closer", "further"), dynamic=True,
+          recompute=_perspective_label)
+def perspective(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """Hypothetical teleport to a visible reachable floor point X facing yaw +-90 deg: is object n to my left or
+    right (sign of its bearing from the new pose; near straight ahead/behind rejected), or will it be closer or
+    further (horizontal distance from X vs from the camera, change over 0.5 m, SAT)? The correct index is explicit
+    (SAT's "Closer" was always listed first)."""
+    cands = ctx.candidates(min_area=MIN_BOX_AREA_DYNAMIC, avoid_edges=True)
+    if not cands:
+        return None
+    w, h = ctx.size
+    min_px = MIN_MARK_SEPARATION_FRACTION * max(w, h)
+    anchors = {c.object_id: mk.anchor_point(ctx.mask(c)) for c in cands}
+    cam, yaw = ctx.cam_xz, ctx.yaw
+    for xz, pix in _x_points(ctx, rng):
+        direction = pick(rng, ("left", "right"))
+        new_yaw = (yaw + _signed_turn(direction, PERSPECTIVE_TURN)) % 360.0
+        for i in rng.permutation(len(cands)):
+            obj = cands[i]
+            if _hdist(obj.center, xz) < MIN_PAIR_SEPARATION:
+                continue
+            if np.hypot(anchors[obj.object_id][0] - pix[0], anchors[obj.object_id][1] - pix[1]) < min_px:
+                continue
+            truth = {"camera": [*cam, yaw], "x_point": [float(xz[0]), float(xz[1])], "x_pixel": list(pix),
+                     "turn": _signed_turn(direction, PERSPECTIVE_TURN), "yaw_at_x": new_yaw,
+                     "center": obj.center.tolist(), "object": obj.object_id}
+            if target in ("left", "right"):
+                bx = bearing(obj.center, (float(xz[0]), float(xz[1])), new_yaw)
+                if abs(bx) < PERSPECTIVE_SIDE_MIN or abs(bx) > 180 - PERSPECTIVE_SIDE_MIN:
+                    continue
+                truth.update(kind="side", bearing_from_x=bx)
+            else:
+                d_now, d_x = _hdist(obj.center, cam), _hdist(obj.center, xz)
+                if abs(d_x - d_now) <= PERSPECTIVE_DISTANCE_MARGIN:
+                    continue
+                truth.update(kind="distance", distance_now=d_now, distance_from_x=d_x,
+                             distance="horizontal xz")
+            label = _perspective_label(truth)
+            if label != target:
+                continue
+            marked = mk.draw_x(ctx.dots([(obj, "1")]), pix)
+            name = ctx.name(obj, mark="1")
+            if truth["kind"] == "side":
+                q = pick(rng, PERSP_SIDE).format(dir=direction, obj=name)
+                options = ["left", "right"]
+            else:
+                q = pick(rng, PERSP_DIST).format(dir=direction, obj=name)
+                options = ["closer", "further"]
+            choices, correct = shuffle_choices(options, options.index(label), rng)
+            return QA(q, choices, correct, "perspective", "perspective", ["marked"],
+                      {"view": ctx.view.rgb, "marked": marked}, [obj.object_id], truth, label)
+    return None

@@ -1,0 +1,302 @@
+"""SpatialVLM-style families (QA_SPEC.md, "Static families"; reference/SPATIALVLM.md section 1): qualitative size
+comparisons, metric distances and sizes, and clock directions, all from simulator ground truth.
+
+Definitions (stated once, used by every template):
+- size: the object's box in its own frame, ``Candidate.size`` = (width x, height y, depth z); width is the object's
+  own x extent (not the camera-frame AABB, which changes with the view), height its vertical extent, volume the
+  product of the three.
+- distance: between box centres. "direct" = 3D Euclidean, "vertical" = |dy|, "horizontal" = distance along the
+  floor, sqrt(dx^2 + dz^2) (VQASynth's definition; SpatialRGPT's |dx| is view-dependent).
+- clock: in the camera-aligned frame translated to A: 12 o'clock = forward (away from the camera), 3 = right,
+  6 = towards the camera, 9 = left; the nearest hour (rounded, not SpatialVLM's floor, see SPATIALVLM.md 1.5.7).
+
+Metric answers are posed either free-form (one formatted choice, ``QA.numeric`` / ``QA.unit`` for scoring by
+relative accuracy) or as multiple choice with distractors on a x1.5 geometric ladder around the truth (the truth's
+rank on the ladder is random, so the answer is not "the middle value"); ``truth["form"]`` says which.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from qa.context import QAContext
+from qa.core import (
+    BEARING_MARGIN,
+    MIN_PAIR_SEPARATION,
+    QA,
+    RELATIVE_MARGIN,
+    camera_frame,
+    pick,
+    register,
+)
+from qa.static import _finish, pairs, refer
+
+# m: metric questions about smaller values are not asked: at 2-decimal precision the rounding alone is >5 % of the
+# answer and a relative-accuracy score becomes noise (e.g. the vertical distance of two objects on the floor).
+MIN_METRIC_VALUE = 0.1
+# Probability that a metric question is posed free-form (else multiple choice).
+FREE_FORM_P = 0.5
+# Multiple-choice metric distractors: the truth plus values on a geometric ladder of this ratio, METRIC_CHOICES in
+# all. Neighbouring options then differ by 50 % (of the smaller), well above the 25 % needed to be "clearly
+# different"; after rounding the check MIN_CHOICE_RATIO is applied again.
+LADDER_RATIO = 1.5
+METRIC_CHOICES = 4
+MIN_CHOICE_RATIO = 1.25  # every two options must differ by more than 25 % (larger / smaller > 1.25)
+# Clock questions: distractor hours are at least this many hours from the truth (adjacent hours are 30 deg away,
+# too close to be clearly wrong when the bearing may be near the edge of the BEARING_MARGIN band).
+CLOCK_MIN_HOUR_GAP = 2
+CLOCK_CHOICES = 4
+
+
+def fmt_m(value: float) -> str:
+    """The canonical 2-decimal metre string used for labels and choices' numbers."""
+    return f"{value:.2f}"
+
+
+def pick_form(rng: np.random.Generator) -> str:
+    """Free-form or multiple choice, drawn once per question (before any candidate is tried, so that candidates
+    rejected for one form do not shift the form's rate)."""
+    return "free" if rng.random() < FREE_FORM_P else "choice"
+
+
+def metric_choices(value: float, rng: np.random.Generator, form: str) -> tuple[str, list[str], int] | None:
+    """(form, choices, correct) with choices like "1.25 m", or None when rounding would make two multiple-choice
+    options too close or zero (only truths of about 0.12 m at the top of the ladder)."""
+    if form == "free":
+        return "free", [f"{fmt_m(value)} m"], 0
+    rank = int(rng.integers(METRIC_CHOICES))  # the truth's position on the ladder, uniform
+    vals = [value * LADDER_RATIO ** (i - rank) for i in range(METRIC_CHOICES)]
+    rounded = [float(fmt_m(v)) for v in vals]
+    if rounded[0] <= 0 or any(b / a <= MIN_CHOICE_RATIO for a, b in zip(rounded, rounded[1:])):
+        return None
+    return "choice", [f"{fmt_m(v)} m" for v in vals], rank
+
+
+# --- size comparison --------------------------------------------------------------------------------------------
+
+SIZE_WORDS = {"volume": ("bigger", "smaller"), "height": ("taller", "shorter"), "width": ("wider", "narrower")}
+SIZE_YESNO = (
+    "Is {x} {w} than {y}?",
+    "Would you say {x} is {w} than {y}?",
+    "Is it true that {x} is {w} than {y}?",
+    "Does {x} look {w} than {y} in real life?",
+)
+SIZE_WHICH = (
+    "Which is {w}, {x} or {y}?",
+    "Between {x} and {y}, which one is {w}?",
+    "Which of these two is {w}: {x} or {y}?",
+)
+
+
+def size_measure(size, measure: str) -> float:
+    s = np.asarray(size, dtype=np.float64)
+    return float({"volume": s[0] * s[1] * s[2], "height": s[1], "width": s[0]}[measure])
+
+
+def _size_label(truth: dict) -> str:
+    return "larger" if truth["value_x"] > truth["value_y"] else "smaller"
+
+
+@register("size_compare", sat_type="other", labels=("larger", "smaller"), spatialvlm=True, recompute=_size_label)
+def size_compare(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """Is X bigger / taller / wider than Y (volume / height / width of the boxes). The label is X's measure relative
+    to Y's; the question asks about the larger or the smaller word at random, so yes/no answers are balanced too."""
+    measure = pick(rng, ("volume", "height", "width"))
+    for a, b in pairs(ctx.candidates(), rng):
+        va, vb = size_measure(a.size, measure), size_measure(b.size, measure)
+        if abs(va - vb) < RELATIVE_MARGIN * max(va, vb):
+            continue
+        swap = (va > vb) != (target == "larger")
+        x, y, vx, vy = (b, a, vb, va) if swap else (a, b, va, vb)
+        ref = refer(ctx, [x, y], rng)
+        if ref is None:
+            continue
+        (nx, ny), frames, images = ref
+        big, small = SIZE_WORDS[measure]
+        asks = pick(rng, ("larger", "smaller"))
+        word = big if asks == "larger" else small
+        if rng.random() < 0.5:
+            q = pick(rng, SIZE_YESNO).format(x=nx, y=ny, w=word)
+            choices, correct = ["yes", "no"], 0 if asks == target else 1
+        else:
+            q = pick(rng, SIZE_WHICH).format(x=nx, y=ny, w=word)
+            choices, correct = [nx, ny], 0 if asks == target else 1
+        return _finish(ctx, "size_compare", q, choices, correct, rng, [x, y], frames, images,
+                       {"measure": measure, "value_x": vx, "value_y": vy, "size_x": x.size.tolist(),
+                        "size_y": y.size.tolist(), "asks": asks}, target)
+    return None
+
+
+# --- metric distance --------------------------------------------------------------------------------------------
+
+DISTANCE_TEMPLATES = {
+    "direct": (
+        "How far apart are {x} and {y}?",
+        "What is the distance between {x} and {y}?",
+        "How far is {x} from {y}?",
+        "Measuring between their centers, how distant is {x} from {y}?",
+    ),
+    "vertical": (
+        "What is the vertical distance between {x} and {y}?",
+        "How far apart are {x} and {y} vertically?",
+        "How big is the height difference between the centers of {x} and {y}?",
+    ),
+    "horizontal": (
+        "How far apart are {x} and {y} horizontally, measured along the floor?",
+        "What is the horizontal distance between {x} and {y}, ignoring height?",
+        "Ignoring the difference in height, how far is {x} from {y}?",
+    ),
+}
+METRIC_SUFFIX = (" Answer in meters.", " Give the answer in meters.", "")
+
+
+def metric_distance_value(cx, cy, kind: str) -> float:
+    d = np.asarray(cx, dtype=np.float64) - np.asarray(cy, dtype=np.float64)
+    if kind == "vertical":
+        return float(abs(d[1]))
+    if kind == "horizontal":
+        return float(math.hypot(d[0], d[2]))
+    return float(np.linalg.norm(d))
+
+
+def _metric_distance_label(truth: dict) -> str:
+    return fmt_m(metric_distance_value(truth["center_x"], truth["center_y"], truth["kind"]))
+
+
+@register("metric_distance", sat_type="other", labels=None, spatialvlm=True, recompute=_metric_distance_label)
+def metric_distance(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -> QA | None:
+    """How far apart are X and Y (direct 3D, vertical or horizontal distance between centres), in metres."""
+    kind = pick(rng, ("direct", "vertical", "horizontal"))
+    form = pick_form(rng)
+    for x, y in pairs(ctx.candidates(), rng):
+        value = metric_distance_value(x.center, y.center, kind)
+        if value < MIN_METRIC_VALUE:
+            continue
+        posed = metric_choices(value, rng, form)
+        if posed is None:
+            continue
+        ref = refer(ctx, [x, y], rng)
+        if ref is None:
+            continue
+        (nx, ny), frames, images = ref
+        form, choices, correct = posed
+        q = pick(rng, DISTANCE_TEMPLATES[kind]).format(x=nx, y=ny) + pick(rng, METRIC_SUFFIX)
+        return _finish(ctx, "metric_distance", q, choices, correct, rng, [x, y], frames, images,
+                       {"kind": kind, "center_x": x.center.tolist(), "center_y": y.center.tolist(),
+                        "value": value, "form": form}, fmt_m(value), numeric=value, unit="m")
+    return None
+
+
+# --- metric size ------------------------------------------------------------------------------------------------
+
+SIZE_TEMPLATES = {
+    "height": (
+        "How tall is {x}?",
+        "What is the height of {x}?",
+        "How high is {x} from its bottom to its top?",
+        "Tell me the height of {x}.",
+    ),
+    "width": (
+        "How wide is {x}?",
+        "What is the width of {x}?",
+        "How wide is {x} from side to side?",
+        "Tell me the width of {x}.",
+    ),
+}
+
+
+def _metric_size_label(truth: dict) -> str:
+    return fmt_m(size_measure(truth["size"], truth["measure"]))
+
+
+@register("metric_size", sat_type="other", labels=None, spatialvlm=True, recompute=_metric_size_label)
+def metric_size(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -> QA | None:
+    """How tall / wide is X: the height or width of its box, in metres."""
+    measure = pick(rng, ("height", "width"))
+    form = pick_form(rng)
+    cands = ctx.candidates()
+    for i in rng.permutation(len(cands)):
+        x = cands[i]
+        value = size_measure(x.size, measure)
+        if value < MIN_METRIC_VALUE:
+            continue
+        posed = metric_choices(value, rng, form)
+        if posed is None:
+            continue
+        ref = refer(ctx, [x], rng)
+        if ref is None:
+            continue
+        (nx,), frames, images = ref
+        form, choices, correct = posed
+        q = pick(rng, SIZE_TEMPLATES[measure]).format(x=nx) + pick(rng, METRIC_SUFFIX)
+        return _finish(ctx, "metric_size", q, choices, correct, rng, [x], frames, images,
+                       {"measure": measure, "size": x.size.tolist(), "value": value, "form": form},
+                       fmt_m(value), numeric=value, unit="m")
+    return None
+
+
+# --- clock direction --------------------------------------------------------------------------------------------
+
+CLOCK_NOTE = " (12 o'clock is straight ahead, away from the camera; 3 o'clock is to the right.)"
+CLOCK_TEMPLATES = (
+    "If you are at {x}, facing the same way as the camera, where will you find {y}?",
+    "Standing at {x} and facing the same direction as the camera, at what clock position is {y}?",
+    "From {x}, looking the way the camera looks, in which clock direction is {y}?",
+    "Imagine you are at {x}, facing the same way as the camera. At what o'clock is {y}?",
+)
+HOURS = tuple(str(h) for h in range(1, 13))
+
+
+def clock_angle(lateral_x: float, forward_x: float, lateral_y: float, forward_y: float) -> float:
+    """Angle (deg, clockwise from forward, in [0, 360)) of Y seen from X in the camera-aligned frame."""
+    return float(np.degrees(np.arctan2(lateral_y - lateral_x, forward_y - forward_x))) % 360.0
+
+
+def clock_hour(angle: float) -> int:
+    h = int(math.floor(angle / 30.0 + 0.5)) % 12
+    return 12 if h == 0 else h
+
+
+def _clock_label(truth: dict) -> str:
+    return str(clock_hour(clock_angle(truth["lateral_x"], truth["forward_x"], truth["lateral_y"], truth["forward_y"])))
+
+
+def _hour_gap(a: int, b: int) -> int:
+    d = abs(a - b) % 12
+    return min(d, 12 - d)
+
+
+@register("direction_clock", sat_type="other", labels=HOURS, spatialvlm=True, recompute=_clock_label)
+def direction_clock(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """From X, at what clock position is Y (camera-aligned frame, 12 = forward). Balanced over the 12 hours by
+    construction: only a pair whose hour (in one of its two orders) is the target is asked, else None. Bearings
+    within BEARING_MARGIN of a half-hour boundary are near-ties and rejected."""
+    want = int(target)
+    for a, b in pairs(ctx.candidates(), rng):
+        (la, fa), (lb, fb) = camera_frame(np.stack([a.center, b.center]), ctx.cam_xz, ctx.yaw)
+        if math.hypot(lb - la, fb - fa) < MIN_PAIR_SEPARATION:  # stacked objects: the direction is undefined
+            continue
+        ang = clock_angle(la, fa, lb, fb)
+        off = (ang / 30.0 + 0.5) % 1.0  # position within the hour's 30 deg bin, 0.5 = exactly on the hour
+        if min(off, 1.0 - off) * 30.0 < BEARING_MARGIN:
+            continue
+        if clock_hour(ang) == want:
+            x, y, lx, fx, ly, fy = a, b, la, fa, lb, fb
+        elif clock_hour((ang + 180.0) % 360.0) == want:
+            x, y, lx, fx, ly, fy = b, a, lb, fb, la, fa
+        else:
+            continue
+        ref = refer(ctx, [x, y], rng)
+        if ref is None:
+            continue
+        (nx, ny), frames, images = ref
+        others = [h for h in range(1, 13) if _hour_gap(h, want) >= CLOCK_MIN_HOUR_GAP]
+        wrong = [others[i] for i in rng.choice(len(others), CLOCK_CHOICES - 1, replace=False)]
+        choices = [f"{h} o'clock" for h in [want, *wrong]]
+        q = pick(rng, CLOCK_TEMPLATES).format(x=nx, y=ny) + CLOCK_NOTE
+        truth = {"lateral_x": float(lx), "forward_x": float(fx), "lateral_y": float(ly), "forward_y": float(fy),
+                 "angle": clock_angle(lx, fx, ly, fy)}
+        return _finish(ctx, "direction_clock", q, choices, 0, rng, [x, y], frames, images, truth, target)
+    return None
