@@ -19,9 +19,12 @@ setup(
         "moderngl>=5.10",
         "glcontext>=3.0",
         "pillow>=10",
+        "gymnasium>=1.0",
     ],
     extras_require={
-        "test": ["pytest>=8"],
+        # torch is pinned: the unpinned name pulls a multi-GB CUDA build; 2.13.0 installs the CPU wheel.
+        "rl": ["torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30", "tensorboard>=2.15"],
+        "test": ["pytest>=8", "torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30"],
         "yaml": ["pyyaml>=6"],
     },
     entry_points={"console_scripts": ["sat=sat_env.cli:main"]},

@@ -1,1 +1,8 @@
-"""agents (see README)."""
+"""Agents with a common ``reset(obs, info)`` / ``act(obs, info)`` protocol: random, oracle, PPO, model policy."""
+
+from __future__ import annotations
+
+from agents.base import Agent, RandomAgent
+from agents.oracle import OracleQAAgent
+
+__all__ = ["Agent", "OracleQAAgent", "RandomAgent"]

@@ -17,6 +17,8 @@ from sat_env.errors import (  # noqa: E402
     UnknownAssetError,
 )
 
+from sat_env import envs as _envs  # noqa: E402,F401  (registers the Gymnasium ids)
+
 __all__ = [
     "__version__",
     "BackendError",

@@ -1,0 +1,250 @@
+"""Question-answering environments: an apartment per episode and a sequence of spatial questions."""
+
+from __future__ import annotations
+
+import string
+from collections import OrderedDict
+
+import gymnasium as gym
+import numpy as np
+from gymnasium import spaces
+
+from sat_env.errors import ConfigError
+
+CHARSET = frozenset(string.printable)
+MAX_QUESTION_CHARS = 512
+MAX_CHOICE_CHARS = 96
+MAX_IMAGES = 2
+HOUSE_CACHE = 8
+
+
+class SATQAEnv(gym.Env):
+    """## Description
+
+    Spatial question answering in procedurally generated apartments (SAT, arXiv 2412.07755; SpatialVLM,
+    arXiv 2401.12168). An episode is one apartment and a sequence of ``num_questions`` questions. Each observation
+    holds the image(s) the current question refers to (before/after frames for motion families, a marked frame
+    where marks are used), the question and the choices as strings. The agent answers with the index of a choice.
+    After each answer the env moves on: a new viewpoint, and for dynamic families it executes the motion (the camera
+    rotates or moves, an object is displaced) and renders the new frames.
+
+    ## Action Space
+
+    ``Discrete(max_choices)``: the index of the chosen answer. Indices at or beyond ``info["num_choices"]`` are
+    valid actions but wrong answers.
+
+    ## Observation Space
+
+    ``Dict``:
+
+    - ``images``: ``Box(0, 255, (2, H, W, 3), uint8)``: the question's images in order; unused slots are zero.
+    - ``num_images``: ``Discrete(3)``: how many of ``images`` are used (1 or 2).
+    - ``question``: ``Text(512)``: the question.
+    - ``choices``: ``Tuple(Text(96) x max_choices)``: the choices, empty strings after ``num_choices``.
+    - ``num_choices``: ``Discrete(max_choices + 1)``.
+
+    Strings do not suit stable-baselines3: wrap with :class:`sat_env.envs.wrappers.SB3ObsWrapper`.
+
+    ## Rewards
+
+    1 for a correct answer, 0 otherwise.
+
+    ## Starting State
+
+    A house (generated from a seed drawn from the env's RNG, or one of ``houses``), good viewpoints (reachable poses
+    that see many objects) and the first question.
+
+    ## Episode End
+
+    Terminated after ``num_questions`` answers. No truncation.
+
+    ## Arguments
+
+    - ``families``: tuple of family names (default: all families of ``mix``).
+    - ``mix``: ``"sat"`` (SAT's static/dynamic proportions), ``"static"``, ``"dynamic"`` or a dict of weights.
+    - ``size``: image size, int or (width, height) (default 224).
+    - ``num_questions``: questions per episode (default 10).
+    - ``max_choices``: size of the action space (default 6).
+    - ``backend``: ``"embedded"`` (default).
+    - ``houses``: optional list of house dicts (or paths to house JSON files) to draw from instead of generating.
+    - ``house_config``: dict or :class:`~sat_env.scene.HouseConfig` for generated houses.
+    - ``render_mode``: ``"rgb_array"``: the question's images beside a top-down map with the agent.
+
+    ``info`` carries ``family``, ``sat_type``, ``scene_id`` and ``num_choices`` of the current question, and after a
+    step ``answered`` = {family, correct}. Privileged ground truth (the correct index) is available only through
+    :meth:`privileged`, for oracles and export.
+
+    ## Version History
+
+    - v0: initial version.
+    """
+
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 2}
+
+    def __init__(self, families=None, mix="sat", size=224, num_questions: int = 10, max_choices: int = 6,
+                 backend: str = "embedded", houses=None, house_config=None, render_mode: str | None = None):
+        from qa.mixes import resolve_mix
+        from qa.sampler import load_families
+        from sat_env.scene.config import HouseConfig
+
+        fams = load_families()
+        self.mix = resolve_mix(mix, families, available=fams)
+        self.families = tuple(self.mix)
+        self.width, self.height = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
+        if not (16 <= self.width <= 2048 and 16 <= self.height <= 2048):
+            raise ConfigError(f"size must be 16..2048 pixels, got {size}")
+        if num_questions < 1:
+            raise ConfigError(f"num_questions must be >= 1, got {num_questions}")
+        if not (2 <= max_choices <= 26):
+            raise ConfigError(f"max_choices must be in 2..26, got {max_choices}")
+        if render_mode not in (None, "rgb_array"):
+            raise ConfigError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
+        if backend != "embedded":
+            raise ConfigError(f"backend {backend!r} is not available; use 'embedded'")
+        self.num_questions, self.max_choices, self.render_mode = int(num_questions), int(max_choices), render_mode
+        self.house_config = house_config if isinstance(house_config, HouseConfig) else \
+            HouseConfig.from_dict(house_config or {})
+        self.houses = [self._load(h) for h in houses] if houses else None
+        self.action_space = spaces.Discrete(self.max_choices)
+        text = spaces.Text(MAX_QUESTION_CHARS, min_length=1, charset=CHARSET)
+        self.observation_space = spaces.Dict({
+            "images": spaces.Box(0, 255, (MAX_IMAGES, self.height, self.width, 3), np.uint8),
+            "num_images": spaces.Discrete(MAX_IMAGES + 1),
+            "question": text,
+            "choices": spaces.Tuple([spaces.Text(MAX_CHOICE_CHARS, min_length=0, charset=CHARSET)] * self.max_choices),
+            "num_choices": spaces.Discrete(self.max_choices + 1),
+        })
+        self._backend = None
+        self._cache: OrderedDict = OrderedDict()
+        self._qa = None
+        self._scene_id = None
+        self._views: list = []
+        self._asked = 0
+
+    @staticmethod
+    def _load(h):
+        if isinstance(h, dict):
+            return h
+        from sat_env.scene import load_house
+
+        return load_house(h)
+
+    # --- episode ----------------------------------------------------------------------------------------------
+    def _house(self, rng):
+        if self.houses:
+            k = int(rng.integers(len(self.houses)))
+            return f"house:{k}", self.houses[k]
+        seed = int(rng.integers(2**31 - 1))
+        if seed not in self._cache:
+            from sat_env.scene import generate_house
+
+            self._cache[seed] = generate_house(seed, self.house_config)
+            while len(self._cache) > HOUSE_CACHE:
+                self._cache.popitem(last=False)
+        return f"seed:{seed}", self._cache[seed]
+
+    def reset(self, *, seed: int | None = None, options: dict | None = None):
+        super().reset(seed=seed)
+        from sat_env.backends.embedded import EmbeddedBackend
+
+        if self._backend is None:
+            self._backend = EmbeddedBackend(width=self.width, height=self.height)
+        for _ in range(10):
+            self._scene_id, house = self._house(self.np_random)
+            self._backend.load(house)
+            self._views = self._new_views()
+            self._asked = 0
+            if self._views and self._next_question():
+                return self._obs(), self._info()
+        raise ConfigError(f"could not sample any question of {list(self.families)} in 10 houses; "
+                          "check the families and house_config")
+
+    def _new_views(self):
+        from sat_env.backends.views import sample_views
+
+        return sample_views(self._backend, self.np_random, max(4, min(self.num_questions, 8)))
+
+    def _next_question(self) -> bool:
+        from qa.sampler import sample_qa
+
+        from qa.sampler import load_families
+
+        fams = load_families()
+        names = list(self.mix)
+        p = np.array([self.mix[f] for f in names])
+        rng = self.np_random
+        fam = target = None
+        for attempt in range(48):
+            if attempt and attempt % 16 == 0:
+                self._views = self._new_views() or self._views
+            if attempt % 12 == 0:  # keep the family and target label across views (balance), redraw rarely
+                fam = names[int(rng.choice(len(names), p=p))] if attempt < 36 else names[attempt % len(names)]
+                labels = fams[fam].labels
+                target = labels[int(rng.integers(len(labels)))] if labels else None
+            pose = self._views[int(rng.integers(len(self._views)))]
+            self._backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
+            qa = sample_qa(fam, self._backend, rng, target_label=target)
+            if qa is not None and len(qa.choices) <= self.max_choices and len(qa.question) <= MAX_QUESTION_CHARS:
+                self._qa = qa
+                return True
+        return False
+
+    def step(self, action):
+        if self._qa is None:
+            raise gym.error.ResetNeeded("call reset() before step()")
+        if not self.action_space.contains(action):
+            raise ValueError(f"action {action!r} is not a valid answer index: use an int in [0, {self.max_choices})")
+        qa = self._qa
+        correct = int(action) == qa.correct
+        self._asked += 1
+        terminated = self._asked >= self.num_questions
+        answered = {"family": qa.family, "sat_type": qa.sat_type, "correct": correct}
+        if not terminated and not self._next_question():
+            terminated = True  # no further question could be sampled in this house: end the episode early
+        info = self._info()
+        info["answered"] = answered
+        return self._obs(), 1.0 if correct else 0.0, terminated, False, info
+
+    # --- observation ------------------------------------------------------------------------------------------
+    def _obs(self):
+        qa = self._qa
+        imgs = np.zeros((MAX_IMAGES, self.height, self.width, 3), np.uint8)
+        for k, role in enumerate(qa.images[:MAX_IMAGES]):
+            imgs[k] = qa.frames[role]
+        choices = tuple(qa.choices[k][:MAX_CHOICE_CHARS] if k < len(qa.choices) else ""
+                        for k in range(self.max_choices))
+        return {"images": imgs, "num_images": min(len(qa.images), MAX_IMAGES), "question": qa.question,
+                "choices": choices, "num_choices": len(qa.choices)}
+
+    def _info(self) -> dict:
+        qa = self._qa
+        return {"family": qa.family, "sat_type": qa.sat_type, "scene_id": self._scene_id,
+                "num_choices": len(qa.choices), "question_index": self._asked}
+
+    def privileged(self) -> dict:
+        """Ground truth for oracles and export: the current QA record (with ``correct``) and the backend."""
+        return {"qa": self._qa, "backend": self._backend, "scene_id": self._scene_id}
+
+    def render(self):
+        if self.render_mode != "rgb_array" or self._qa is None:
+            return None
+        from PIL import Image
+
+        from sat_env.viz import topdown
+
+        p = self._backend.pose
+        plan = topdown(self._backend.scene, agent=(p.x, p.z, p.yaw), fov=self._backend.camera().hfov,
+                       px_per_m=40)
+        plan = plan.resize((max(1, int(plan.width * self.height / plan.height)), self.height))
+        parts = [Image.fromarray(self._qa.frames[r]) for r in self._qa.images] + [plan]
+        out = Image.new("RGB", (sum(i.width for i in parts), self.height), "white")
+        x = 0
+        for im in parts:
+            out.paste(im, (x, 0))
+            x += im.width
+        return np.asarray(out)
+
+    def close(self):
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None

@@ -1,0 +1,135 @@
+"""QA environments: Gymnasium and SB3 checkers, determinism, vector envs, oracle and random agents, errors."""
+
+from __future__ import annotations
+
+import gymnasium as gym
+import numpy as np
+import pytest
+from gymnasium.utils.env_checker import check_env
+
+import sat_env  # noqa: F401  (registers the ids)
+from agents import OracleQAAgent, RandomAgent
+from qa.mixes import DYNAMIC, SAT_STATIC, SPATIALVLM
+from sat_env.envs.registry import ENV_IDS
+from sat_env.envs.wrappers import SB3ObsWrapper, tokenize
+from sat_env.errors import ConfigError
+
+QA_IDS = sorted(k for k, v in ENV_IDS.items() if v["entry_point"].endswith("SATQAEnv"))
+SMALL = dict(size=64, num_questions=3)
+
+
+@pytest.mark.parametrize("env_id", QA_IDS)
+def test_check_env(env_id):
+    env = gym.make(env_id, **SMALL)
+    check_env(env.unwrapped, skip_render_check=True)
+    env.close()
+
+
+def test_sb3_check_env():
+    from stable_baselines3.common.env_checker import check_env as sb3_check
+
+    for env_id in ("SAT-Static-v0", "SAT-EgoMovement-v0"):
+        env = SB3ObsWrapper(gym.make(env_id, **SMALL))
+        sb3_check(env, warn=True, skip_render_check=True)
+        obs, _ = env.reset(seed=0)
+        assert obs["question"].dtype == np.int64 and obs["image_0"].shape == (3, 64, 64)
+        env.close()
+
+
+def test_tokenize_is_stable():
+    a = tokenize("Is the chair left of the table?", 8)
+    assert a.tolist() == tokenize("is THE chair, left of the table", 8).tolist()
+    assert (a[:7] > 0).all() and a[7] == 0
+
+
+def test_same_seed_same_episode():
+    def run(seed):
+        env = gym.make("SAT-Dynamic-v0", **SMALL)
+        obs, info = env.reset(seed=seed)
+        out = [(obs["question"], obs["choices"], obs["images"].tobytes())]
+        for a in (0, 1, 0):
+            obs, r, term, trunc, info = env.step(a)
+            out.append((obs["question"], obs["choices"], r, obs["images"].tobytes()))
+        env.close()
+        return out
+
+    assert run(3) == run(3)
+    assert run(3) != run(4)
+
+
+@pytest.mark.parametrize("env_id", sorted(f"SAT-{''.join(p.capitalize() for p in f.split('_'))}-v0"
+                                          for f in (*SAT_STATIC, *SPATIALVLM, *DYNAMIC)) + ["SAT-Dynamic-v0"])
+def test_oracle_is_always_right(env_id):
+    env = gym.make(env_id, size=96, num_questions=5)
+    agent = OracleQAAgent(env)
+    total = right = 0
+    for ep in range(3):
+        obs, info = env.reset(seed=ep)
+        done = False
+        while not done:
+            obs, r, term, trunc, info = env.step(agent.act(obs, info))
+            total += 1
+            right += r
+            done = term or trunc
+    assert right == total
+    env.close()
+
+
+def test_random_agent_near_chance():
+    env = gym.make("SAT-LeftRight-v0", size=64, num_questions=10)
+    agent = RandomAgent(env.action_space, seed=0)
+    rewards = []
+    for ep in range(12):
+        obs, info = env.reset(seed=100 + ep)
+        done = False
+        while not done:
+            obs, r, term, trunc, info = env.step(agent.act(obs, info))
+            rewards.append(r)
+            done = term or trunc
+    assert 0.35 < np.mean(rewards) < 0.65  # two choices: chance 0.5, 120 answers
+    env.close()
+
+
+def test_vector_envs_match_single_envs():
+    kw = dict(size=48, num_questions=2)
+    single = []
+    for k in range(2):
+        env = gym.make("SAT-Static-v0", **kw)
+        obs, _ = env.reset(seed=10 + k)
+        single.append(obs["question"])
+        env.close()
+    sync = gym.make_vec("SAT-Static-v0", num_envs=2, vectorization_mode="sync", **kw)
+    obs, _ = sync.reset(seed=10)
+    assert list(obs["question"]) == single
+    sync.close()
+    # Async: strings need shared_memory=False (Gymnasium's Text-in-shared-memory bug) and a spawn context
+    # (Mesa's threads do not survive fork).
+    asyn = gym.make_vec("SAT-Static-v0", num_envs=2, vectorization_mode="async",
+                        vector_kwargs={"shared_memory": False, "context": "spawn"}, **kw)
+    obs, _ = asyn.reset(seed=10)
+    assert list(obs["question"]) == single
+    asyn.close()
+
+
+def test_bad_actions_and_options():
+    env = gym.make("SAT-Static-v0", **SMALL)
+    with pytest.raises(gym.error.ResetNeeded):
+        env.unwrapped.step(0)
+    env.reset(seed=0)
+    with pytest.raises(ValueError, match="valid answer index"):
+        env.unwrapped.step(99)
+    env.close()
+    with pytest.raises(ConfigError, match="unknown question families"):
+        gym.make("SAT-Static-v0", families=("telepathy",))
+    with pytest.raises(ConfigError, match="unknown mix"):
+        gym.make("SAT-Static-v0", mix="everything")
+    with pytest.raises(ConfigError, match="size"):
+        gym.make("SAT-Static-v0", size=4)
+
+
+def test_render_rgb_array():
+    env = gym.make("SAT-Static-v0", render_mode="rgb_array", **SMALL)
+    env.reset(seed=0)
+    frame = env.render()
+    assert frame.dtype == np.uint8 and frame.shape[0] == 64 and frame.shape[1] > 64
+    env.close()
