@@ -58,6 +58,11 @@ class Candidate:
     center: np.ndarray  # world bbox centre
     size: np.ndarray  # bbox size in the object's frame (x, y, z)
     movable: bool
+    ancestors: tuple[str, ...] = ()  # receptacles it stands on, nearest first
+
+    def stacked_with(self, other: "Candidate") -> bool:
+        """Does one of the two stand on the other (directly or through something in between)?"""
+        return self.object_id in other.ancestors or other.object_id in self.ancestors
 
     @property
     def box_area(self) -> int:
@@ -114,9 +119,13 @@ class QAContext:
             if inst >= len(counts) or counts[inst] == 0 or inst not in boxes:
                 continue
             box = boxes[inst]
+            anc, p = [], rec.parent
+            while p is not None:
+                anc.append(p)
+                p = v.records[p].parent
             c = Candidate(rec.object_id, rec.object_type, inst, int(counts[inst]), box,
                           float(np.linalg.norm(rec.center - cam)), rec.center.copy(), rec.size.copy(),
-                          bool(rec.movable))
+                          bool(rec.movable), tuple(anc))
             if c.box_area < area or c.pixels < MIN_PIXELS_FRACTION * c.box_area or c.distance > max_distance:
                 continue
             if movable is not None and c.movable != movable:

@@ -153,9 +153,7 @@ def ego_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | 
     truth["moved_forward"] = moved
     options = {"rotated left": "rotated left" + suffix, "rotated right": "rotated right" + suffix, EGO_NONE: EGO_NONE}
     correct_text = options[label] if label != EGO_NONE else EGO_NONE
-    others = [v for k, v in options.items() if k != label]
-    if rng.random() < 0.5:  # two choices: the correct one and one of the other two
-        others = [pick(rng, others)]
+    others = [v for k, v in options.items() if k != label]  # always all three: a choice set gives nothing away
     choices, correct = shuffle_choices([correct_text, *others], 0, rng)
     q = pick(rng, EGO_TEMPLATES)
     return QA(q, choices, correct, "ego_movement", "action_sequence", ["before", "after"],
@@ -481,7 +479,10 @@ GOAL_FOLLOWUP = (
     "I need to go to {obj}. If I turn {turn}, will I be facing further away from it than now?",
 )
 GOAL_STRAIGHT = "look straight"
-GOAL_STRAIGHT_K = (20, 30, 40)  # turn sizes offered as distractors when the answer is straight
+# Turn sizes k in the choices. k is drawn first, uniformly, for every label (a left/right answer needs an object
+# whose |bearing| rounds to k): were k taken from the geometry for left/right but drawn for "straight", its value
+# would tell a text-only model which answer is right.
+GOAL_K = (20, 30, 40)
 
 
 def _goal_label(truth: dict) -> str:
@@ -508,6 +509,7 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
     """
     cands = ctx.candidates(min_area=MIN_BOX_AREA_DYNAMIC, avoid_edges=True)
     order = [cands[i] for i in rng.permutation(len(cands))]
+    want_k = int(pick(rng, GOAL_K))
     for obj in order:
         bng = bearing(obj.center, ctx.cam_xz, ctx.yaw)
         if abs(abs(bng) - BEARING_STRAIGHT) < BEARING_MARGIN:
@@ -515,9 +517,9 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
         truth = {"camera": [*ctx.cam_xz, ctx.yaw], "center": obj.center.tolist(), "bearing": bng,
                  "lateral_forward": camera_frame(obj.center, ctx.cam_xz, ctx.yaw).tolist()}
         label = _goal_label(truth)
-        if label != target:
+        if label != target or (label != "straight" and _round10(bng) != want_k):
             continue
-        k = _round10(bng) if label != "straight" else int(pick(rng, GOAL_STRAIGHT_K))
+        k = want_k
         truth["k"] = k
         frames = {"view": ctx.view.rgb, "marked": ctx.dots([(obj, "1")])}
         name = ctx.name(obj, mark="1")

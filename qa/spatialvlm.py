@@ -46,8 +46,7 @@ METRIC_CHOICES = 4
 MIN_CHOICE_RATIO = 1.25  # every two options must differ by more than 25 % (larger / smaller > 1.25)
 # Clock questions: distractor hours are at least this many hours from the truth (adjacent hours are 30 deg away,
 # too close to be clearly wrong when the bearing may be near the edge of the BEARING_MARGIN band).
-CLOCK_MIN_HOUR_GAP = 2
-CLOCK_CHOICES = 4
+CLOCK_MIN_HOUR_GAP = 3  # the wrong hours are 3, 6 and 9 hours away from the truth
 
 
 def fmt_m(value: float) -> str:
@@ -292,8 +291,9 @@ def direction_clock(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
         if ref is None:
             continue
         (nx, ny), frames, images = ref
-        others = [h for h in range(1, 13) if _hour_gap(h, want) >= CLOCK_MIN_HOUR_GAP]
-        wrong = [others[i] for i in rng.choice(len(others), CLOCK_CHOICES - 1, replace=False)]
+        # The choices are the truth and the hours 3, 6 and 9 away: every hour's choice set is shared by three other
+        # hours, each equally likely (balanced targets), so the set alone says nothing about which one is right.
+        wrong = [(want + k - 1) % 12 + 1 for k in (3, 6, 9)]
         choices = [f"{h} o'clock" for h in [want, *wrong]]
         q = pick(rng, CLOCK_TEMPLATES).format(x=nx, y=ny) + CLOCK_NOTE
         truth = {"lateral_x": float(lx), "forward_x": float(fx), "lateral_y": float(ly), "forward_y": float(fy),

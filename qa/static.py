@@ -48,9 +48,11 @@ def refer(ctx: QAContext, objs: list[Candidate], rng: np.random.Generator) -> tu
 
 
 def pairs(cands: list[Candidate], rng: np.random.Generator, min_sep: float = MIN_PAIR_SEPARATION):
-    """Ordered pairs of distinct candidates at least min_sep apart, in random order."""
+    """Pairs of distinct candidates at least min_sep apart and not standing one on the other, in random order."""
+    # A pillow on a sofa is trivially above it and next to it: stacked pairs make questions whose answer the
+    # category names give away, so they are not asked.
     out = [(a, b) for i, a in enumerate(cands) for b in cands[i + 1:]
-           if np.linalg.norm(a.center - b.center) >= min_sep]
+           if np.linalg.norm(a.center - b.center) >= min_sep and not a.stacked_with(b)]
     order = rng.permutation(len(out))
     return [out[i] for i in order]
 
@@ -117,8 +119,10 @@ def _yes_no(answer_yes: bool) -> tuple[list[str], int]:
 # px at 512^2 (scaled by area): an instance with fewer mask pixels is a sliver nobody would count. A category with an
 # instance between 0 and this many pixels is not asked about at all: whether it "is visible" is ambiguous.
 COUNT_MIN_PIXELS = 150
-# Multiple choice for counts: this many options, consecutive non-negative integers around the truth.
-COUNT_CHOICES = 4
+# Counts asked and offered: the target count is drawn uniformly from these (balance by construction) and the
+# choices are always all of them, so neither the answer's value nor its position in the choices can be guessed from
+# the text. Larger counts are rare in one view and are not asked.
+COUNT_VALUES = ("1", "2", "3")
 
 COUNT_TEMPLATES = (
     "How many {p} are visible in the scene?",
@@ -135,12 +139,21 @@ def _count_label(truth: dict) -> str:
     return str(n)
 
 
-@register("count", sat_type="other", labels=None, recompute=_count_label)
+def _countable(object_type: str) -> bool:
+    """Categories that really occur in numbers (small objects, chairs, pillows...). Asking how many beds or fridges
+    there are would let a text-only model answer "1" from the category name alone."""
+    from sat_env.scene.catalog import load_catalog
+
+    info = load_catalog().type_info(object_type)
+    return bool(info.multiple_per_room or info.pickupable)
+
+
+@register("count", sat_type="other", labels=COUNT_VALUES, recompute=_count_label)
 def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -> QA | None:
     """How many X are visible: instances of a category with enough mask pixels within MAX_COUNT_DISTANCE.
 
-    Distractors are distinct wrong counts built from this category's own count (SAT used another object's count),
-    never negative: a window of COUNT_CHOICES consecutive integers holding the truth at a random rank.
+    The target count is given (balanced); the choices are the fixed COUNT_VALUES, distinct wrong counts built for
+    this question (SAT built distractors from another object's count, so one could equal the answer).
     """
     v = ctx.view
     w, h = ctx.size
@@ -164,6 +177,8 @@ def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -
             continue
         if any(i["distance"] > MAX_COUNT_DISTANCE for i in inst):
             continue
+        if not _countable(t) or (target is not None and str(len(inst)) != target) or str(len(inst)) not in COUNT_VALUES:
+            continue
         eligible.append(t)
     if not eligible:
         return None
@@ -171,11 +186,8 @@ def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -
     inst = sorted(seen[t], key=lambda i: i["id"])
     truth = {"object_type": t, "instances": inst, "min_pixels": float(min_px), "max_distance": MAX_COUNT_DISTANCE}
     n = int(_count_label(truth))
-    low = n - int(rng.integers(0, min(COUNT_CHOICES - 1, n) + 1))  # the truth's rank in the window is random
-    values = list(range(low, low + COUNT_CHOICES))
-    choices = [str(k) for k in values]
     q = pick(rng, COUNT_TEMPLATES).format(p=plural(category_name(t)))
-    choices, correct = shuffle_choices(choices, values.index(n), rng)
+    choices, correct = shuffle_choices(list(COUNT_VALUES), COUNT_VALUES.index(str(n)), rng)
     return QA(q, choices, correct, "count", "other", ["view"], {"view": v.rgb}, [i["id"] for i in inst],
               {**truth, "count": n, "camera": [*ctx.cam_xz, ctx.yaw]}, str(n), numeric=float(n), unit="count")
 

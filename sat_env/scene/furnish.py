@@ -336,18 +336,21 @@ def group_counters(f: RoomFurnisher) -> None:
     side = f.sides_by_preference()[0]
     x0, z0, x1, z1 = f.inner
     lo, hi = (x0, x1) if side in ("S", "N") else (z0, z1)
-    cur = lo + GAP
+    # The run starts at either end of the wall (the fridge is not always on the same side of the counters).
+    sign = 1.0 if f.rng.random() < 0.5 else -1.0
+    start, end = (lo, hi) if sign > 0 else (hi, lo)
+    cur = start + sign * GAP
     fridge = f.pick_asset("Fridge")
     if fridge is not None:
-        p = f.against_wall("Fridge", side, fridge, along=cur + fridge.size[0] / 2)
+        p = f.against_wall("Fridge", side, fridge, along=cur + sign * fridge.size[0] / 2)
         if p is not None and f._try_add([p]):
-            cur += fridge.size[0] + GAP
+            cur += sign * (fridge.size[0] + GAP)
     asset = f.pick_asset("CounterTop")
-    while asset is not None and cur + asset.size[0] <= hi - GAP:
-        p = f.against_wall("CounterTop", side, asset, along=cur + asset.size[0] / 2)
+    while asset is not None and sign * (end - sign * GAP - (cur + sign * asset.size[0])) >= 0:
+        p = f.against_wall("CounterTop", side, asset, along=cur + sign * asset.size[0] / 2)
         if p is None or not f._try_add([p]):
             break
-        cur += asset.size[0] + GAP
+        cur += sign * (asset.size[0] + GAP)
 
 
 ROOM_GROUPS = {

@@ -185,21 +185,21 @@ def test_relative_distance(triple, target):
 
 
 def test_count(chairs):
-    seen = set()
-    for s in range(16):
-        qa = sample_qa("count", chairs, np.random.default_rng(s))
-        assert qa is not None
-        n = {"Chair": 3, "ArmChair": 1}[qa.truth["object_type"]]  # hand count
-        seen.add(qa.truth["object_type"])
-        assert qa.label == str(n) and qa.answer == str(n) and qa.numeric == n
-        assert FAMILIES["count"].recompute(qa.truth) == str(n)
-        values = [int(c) for c in qa.choices]
-        assert len(set(values)) == len(values) == 4 and min(values) >= 0
-        assert sorted(values) == list(range(min(values), min(values) + 4))  # distinct counts around this one
-        assert values.count(n) == 1
-        assert ("chairs" in qa.question) if n == 3 else ("armchairs" in qa.question)
-        assert qa.images == ["view"] and len(qa.objects) == n
-    assert seen == {"Chair", "ArmChair"}
+    # 3 chairs and 1 armchair in view. The target count is given (balanced); choices are always "1", "2", "3".
+    from qa.static import _countable
+
+    for s in range(8):
+        qa = sample_qa("count", chairs, np.random.default_rng(s), target_label="3")
+        assert qa is not None and qa.truth["object_type"] == "Chair"  # hand count: 3 chairs
+        assert qa.label == "3" and qa.answer == "3" and qa.numeric == 3
+        assert FAMILIES["count"].recompute(qa.truth) == "3"
+        assert sorted(qa.choices) == ["1", "2", "3"]
+        assert "chairs" in qa.question and qa.images == ["view"] and len(qa.objects) == 3
+        # No category shows exactly 2 instances.
+        assert sample_qa("count", chairs, np.random.default_rng(s), target_label="2") is None
+    # One armchair: asked only if armchairs are a category that occurs in numbers.
+    qa = sample_qa("count", chairs, np.random.default_rng(0), target_label="1")
+    assert (qa is not None) == _countable("ArmChair")
 
 
 def test_count_skips_slivers():
