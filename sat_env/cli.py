@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sat_env.errors import ConfigError
 from sat_env.errors import SatEnvError
 
 
@@ -209,6 +210,49 @@ def cmd_audit(args) -> int:
     return 0
 
 
+def _env_kwargs(items) -> dict:
+    out = {}
+    for it in items or []:
+        if "=" not in it:
+            raise ConfigError(f"--env-kwarg needs KEY=VALUE, got {it!r}")
+        k, v = it.split("=", 1)
+        try:
+            out[k] = json.loads(v)
+        except json.JSONDecodeError:
+            out[k] = v
+    return out
+
+
+def cmd_train_ppo(args) -> int:
+    from agents.ppo import train_ppo
+
+    path = train_ppo(args.env, args.timesteps, args.out, env_kwargs=_env_kwargs(args.env_kwarg), seed=args.seed,
+                     n_envs=args.n_envs, checkpoint_every=args.checkpoint_every, wandb_mode=args.wandb,
+                     progress_bar=not args.no_progress)
+    print(f"saved {path} (checkpoints in {Path(args.out) / 'checkpoints'}, TensorBoard logs in "
+          f"{Path(args.out) / 'tb'}, episode metrics in {Path(args.out) / 'metrics.jsonl'})")
+    return 0
+
+
+def cmd_evaluate_agent(args) -> int:
+    from agents.evaluate import evaluate
+
+    def progress(done, total):
+        print(f"\r  episode {done}/{total}", end="", file=sys.stderr, flush=True)
+
+    out = args.out or f"eval_out/{args.env}_{args.agent.replace(':', '_').replace('/', '_')}"
+    summary = evaluate(args.agent, args.env, args.episodes, env_kwargs=_env_kwargs(args.env_kwarg), seed=args.seed,
+                       video_dir=args.video, out=out, progress=progress)
+    print(file=sys.stderr)
+    rows = summary["table"]
+    keys = list(rows[0])
+    print("  ".join(f"{k:>16}" for k in keys))
+    for r in rows:
+        print("  ".join(f"{v:>16.3f}" if isinstance(v, float) else f"{str(v):>16}" for v in r.values()))
+    print(f"wrote {out}/summary.csv and episodes.json" + (f"; videos in {args.video}" if args.video else ""))
+    return 0
+
+
 def cmd_info(args) -> int:
     import sat_env
     from sat_env.render import gl_info
@@ -276,6 +320,33 @@ def build_parser() -> argparse.ArgumentParser:
     au.add_argument("--seed", type=int, default=0, help="first house seed (default 0)")
     au.add_argument("--out", default="audit_out", help="output directory (default audit_out)")
     au.set_defaults(func=cmd_audit)
+
+    t = sub.add_parser("train-ppo", help="train a stable-baselines3 PPO agent on an environment",
+                       description="Train PPO (multi-input CNN policy on SB3ObsWrapper observations) with checkpoints, "
+                       "TensorBoard logs, episode metrics (metrics.jsonl) and wandb logging (offline by default).")
+    t.add_argument("--env", required=True, help="environment id, e.g. SAT-ObjectNav-Easy-v0")
+    t.add_argument("--timesteps", type=int, required=True, help="environment steps to train for")
+    t.add_argument("--out", required=True, help="output directory")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--n-envs", type=int, default=4, help="parallel envs in one process (default 4)")
+    t.add_argument("--checkpoint-every", type=int, default=10_000, help="steps between checkpoints")
+    t.add_argument("--wandb", choices=["disabled", "offline", "online"], default="offline")
+    t.add_argument("--env-kwarg", action="append", metavar="KEY=VALUE", help="env constructor argument (JSON value)")
+    t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.set_defaults(func=cmd_train_ppo)
+
+    e = sub.add_parser("evaluate-agent", help="evaluate random / oracle / PPO agents on an environment",
+                       description="Run episodes and report accuracy per family (QA envs) or success, SPL, episode "
+                       "length and distance to goal (ObjectNav); write summary.csv, episodes.json, trajectory PNGs "
+                       "and, with --video, episode GIFs.")
+    e.add_argument("--agent", required=True, help="random, oracle or ppo:PATH (a model.zip or its folder)")
+    e.add_argument("--env", required=True, help="environment id")
+    e.add_argument("--episodes", type=int, default=20)
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--video", help="directory for episode GIFs")
+    e.add_argument("--out", help="output directory (default eval_out/ENV_AGENT)")
+    e.add_argument("--env-kwarg", action="append", metavar="KEY=VALUE", help="env constructor argument (JSON value)")
+    e.set_defaults(func=cmd_evaluate_agent)
 
     i = sub.add_parser("info", help="print version and the OpenGL renderer in use")
     i.set_defaults(func=cmd_info)

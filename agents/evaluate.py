@@ -1,0 +1,141 @@
+"""Evaluating agents on SAT-Env environments: per-family accuracy for QA envs; success, SPL, episode length and
+distance to goal for ObjectNav; top-down trajectory pictures and episode videos."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from sat_env.errors import ConfigError
+
+
+def make_agent(spec: str, env, seed: int = 0):
+    """An agent from a spec: "random", "oracle" or "ppo:PATH"."""
+    from agents.base import RandomAgent
+
+    if spec == "random":
+        return RandomAgent(env.action_space, seed=seed)
+    if spec == "oracle":
+        if hasattr(env.unwrapped, "goal_points") or "ObjectNav" in type(env.unwrapped).__name__:
+            from agents.oracle_nav import OracleNavAgent
+
+            return OracleNavAgent(env)
+        from agents.oracle import OracleQAAgent
+
+        return OracleQAAgent(env)
+    if spec.startswith("ppo:"):
+        from agents.ppo import PPOAgent
+
+        return PPOAgent.load(spec[4:], env)
+    raise ConfigError(f"unknown agent {spec!r}: use random, oracle or ppo:PATH")
+
+
+def evaluate(agent_spec: str, env_id: str, episodes: int, env_kwargs: dict | None = None, seed: int = 0,
+             video_dir: str | None = None, out: str | None = None, progress=None) -> dict:
+    """Run `episodes` episodes; return (and write under `out`) a summary table and per-episode records."""
+    import gymnasium as gym
+
+    import sat_env  # noqa: F401
+
+    if episodes < 1:
+        raise ConfigError(f"episodes must be >= 1, got {episodes}")
+    kwargs = dict(env_kwargs or {})
+    if video_dir:
+        kwargs["render_mode"] = "rgb_array"
+    try:
+        env = gym.make(env_id, **kwargs)
+    except gym.error.Error as e:
+        raise ConfigError(f"cannot make env {env_id!r}: {e}") from e
+    agent = make_agent(agent_spec, env, seed)
+    nav = "ObjectNav" in env_id
+    records = []
+    for ep in range(episodes):
+        obs, info = env.reset(seed=seed + ep)
+        agent.reset(obs, info)
+        frames = [env.render()] if video_dir else []
+        path = [(env.unwrapped.privileged()["backend"].pose.x, env.unwrapped.privileged()["backend"].pose.z)] \
+            if nav else []
+        done, steps, ret = False, 0, 0.0
+        answers = []
+        while not done:
+            obs, r, term, trunc, info = env.step(agent.act(obs, info))
+            steps += 1
+            ret += r
+            done = term or trunc
+            if video_dir:
+                frames.append(env.render())
+            if nav:
+                p = env.unwrapped.privileged()["backend"].pose
+                path.append((p.x, p.z))
+            elif "answered" in info:
+                answers.append(info["answered"])
+        rec = {"episode": ep, "steps": steps, "return": ret}
+        if nav:
+            rec.update(success=float(info.get("success", 0.0)), spl=float(info.get("spl", 0.0)),
+                       distance_to_goal=float(info.get("distance_to_goal", np.nan)),
+                       path_length=float(info.get("path_length", np.nan)), target=info.get("target"))
+            if out:
+                _trajectory_png(env, path, Path(out) / "trajectories" / f"episode_{ep:03d}.png")
+        else:
+            rec["answers"] = answers
+        if video_dir and frames and frames[0] is not None:
+            _video(frames, Path(video_dir) / f"episode_{ep:03d}.gif")
+        records.append(rec)
+        if progress:
+            progress(ep + 1, episodes)
+    env.close()
+    summary = _summary(records, nav, agent_spec, env_id)
+    if out:
+        outp = Path(out)
+        outp.mkdir(parents=True, exist_ok=True)
+        (outp / "episodes.json").write_text(json.dumps(records, indent=1, default=float) + "\n")
+        with open(outp / "summary.csv", "w", newline="") as f:
+            rows = summary["table"]
+            wr = csv.DictWriter(f, fieldnames=list(rows[0]))
+            wr.writeheader()
+            wr.writerows(rows)
+    return summary
+
+
+def _summary(records, nav: bool, agent: str, env_id: str) -> dict:
+    if nav:
+        row = {"agent": agent, "env": env_id, "episodes": len(records),
+               "success": float(np.mean([r["success"] for r in records])),
+               "spl": float(np.mean([r["spl"] for r in records])),
+               "episode_length": float(np.mean([r["steps"] for r in records])),
+               "distance_to_goal": float(np.nanmean([r["distance_to_goal"] for r in records]))}
+        return {"table": [row]}
+    per = defaultdict(list)
+    for r in records:
+        for a in r["answers"]:
+            per[a["family"]].append(float(a["correct"]))
+    rows = [{"agent": agent, "env": env_id, "family": f, "questions": len(v), "accuracy": float(np.mean(v))}
+            for f, v in sorted(per.items())]
+    allv = [x for v in per.values() for x in v]
+    rows.append({"agent": agent, "env": env_id, "family": "ALL", "questions": len(allv),
+                 "accuracy": float(np.mean(allv)) if allv else float("nan")})
+    return {"table": rows}
+
+
+def _trajectory_png(env, path, file: Path) -> None:
+    from sat_env.viz import topdown
+
+    priv = env.unwrapped.privileged()
+    backend = priv["backend"]
+    p = backend.pose
+    img = topdown(backend.scene, agent=(p.x, p.z, p.yaw), path=path, px_per_m=50)
+    file.parent.mkdir(parents=True, exist_ok=True)
+    img.save(file)
+
+
+def _video(frames, file: Path) -> None:
+    import imageio.v2 as imageio
+
+    file.parent.mkdir(parents=True, exist_ok=True)
+    h = min(f.shape[0] for f in frames)
+    w = min(f.shape[1] for f in frames)
+    imageio.mimsave(file, [f[:h, :w] for f in frames], duration=150, loop=0)

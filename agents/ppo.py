@@ -1,0 +1,158 @@
+"""PPO (stable-baselines3) on SAT-Env: training with checkpoints, TensorBoard and wandb logs, and a loadable agent.
+
+torch and stable-baselines3 are imported inside the functions (optional extra: ``pip install -e ".[rl]"``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from sat_env.errors import ConfigError
+
+
+def _require_sb3():
+    try:
+        import stable_baselines3  # noqa: F401
+        import torch  # noqa: F401
+    except ImportError as e:
+        raise ConfigError('PPO needs stable-baselines3 and torch: pip install -e ".[rl]" '
+                          "(it pins torch==2.13.0, the CPU wheel)") from e
+
+
+def make_wrapped_env(env_id: str, env_kwargs: dict | None = None, seed: int | None = None):
+    """gym.make(env_id, **env_kwargs) wrapped for SB3 (no strings, channel-first images)."""
+    import gymnasium as gym
+
+    import sat_env  # noqa: F401  (registers ids)
+    from sat_env.envs.wrappers import SB3ObsWrapper
+
+    env = SB3ObsWrapper(gym.make(env_id, **(env_kwargs or {})))
+    if seed is not None:
+        env.reset(seed=seed)
+    return env
+
+
+def _wandb_run(mode: str, out: Path, config: dict):
+    """A wandb run in the given mode, or None (disabled, or wandb not installed: then say so and go on)."""
+    if mode == "disabled":
+        return None
+    try:
+        import wandb
+    except ImportError:
+        print("note: wandb is not installed, logging to TensorBoard and metrics.jsonl only "
+              "(pip install wandb, or pass --wandb disabled to silence this)")
+        return None
+    os.environ.setdefault("WANDB_DIR", str(out))
+    return wandb.init(project="sat-env", mode=mode, dir=str(out), config=config, sync_tensorboard=True)
+
+
+def train_ppo(env_id: str, timesteps: int, out: str | os.PathLike, env_kwargs: dict | None = None, seed: int = 0,
+              n_envs: int = 4, n_steps: int = 128, batch_size: int = 256, learning_rate: float = 3e-4,
+              checkpoint_every: int = 10_000, wandb_mode: str = "offline", progress_bar: bool = True,
+              device: str = "cpu") -> Path:
+    """Train PPO with a multi-input CNN policy; save checkpoints, TensorBoard logs, metrics and the final model.
+
+    Returns the path of the final model (``out/model.zip``).
+    """
+    _require_sb3()
+    import torch
+    from stable_baselines3 import PPO
+    from stable_baselines3.common.callbacks import BaseCallback, CheckpointCallback
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecMonitor
+
+    if timesteps < 1:
+        raise ConfigError(f"timesteps must be >= 1, got {timesteps}")
+    if wandb_mode not in ("disabled", "offline", "online"):
+        raise ConfigError(f"--wandb must be disabled, offline or online, got {wandb_mode!r}")
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+    config = {"env_id": env_id, "env_kwargs": env_kwargs or {}, "timesteps": timesteps, "seed": seed,
+              "n_envs": n_envs, "n_steps": n_steps, "batch_size": batch_size, "learning_rate": learning_rate}
+    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    run = _wandb_run(wandb_mode, out, config)
+    venv = VecMonitor(DummyVecEnv([
+        (lambda k=k: make_wrapped_env(env_id, env_kwargs, seed=seed + k)) for k in range(n_envs)]))
+    venv.seed(seed)
+    model = PPO("MultiInputPolicy", venv, n_steps=n_steps, batch_size=batch_size, learning_rate=learning_rate,
+                n_epochs=4, gamma=0.99, ent_coef=0.01, seed=seed, device=device, verbose=0,
+                tensorboard_log=str(out / "tb"))
+
+    class Metrics(BaseCallback):
+        """Episode returns, successes and SPL to metrics.jsonl (and wandb when active)."""
+
+        def __init__(self):
+            super().__init__()
+            self.f = open(out / "metrics.jsonl", "a")
+
+        def _on_step(self) -> bool:
+            for info in self.locals.get("infos", []):
+                ep = info.get("episode")
+                if ep is None:
+                    continue
+                rec = {"timesteps": self.num_timesteps, "return": float(ep["r"]), "length": int(ep["l"])}
+                for k in ("success", "spl"):
+                    if k in info:
+                        rec[k] = float(info[k])
+                self.f.write(json.dumps(rec) + "\n")
+                for k, v in rec.items():
+                    if k != "timesteps":
+                        self.logger.record_mean(f"episode/{k}", v)
+                if run is not None:
+                    run.log(rec, step=self.num_timesteps)
+            return True
+
+        def _on_training_end(self) -> None:
+            self.f.close()
+
+    ckpt = CheckpointCallback(save_freq=max(1, checkpoint_every // n_envs), save_path=str(out / "checkpoints"),
+                              name_prefix="ppo")
+    model.learn(total_timesteps=timesteps, callback=[ckpt, Metrics()], progress_bar=progress_bar and _has_bar())
+    path = out / "model.zip"
+    model.save(path)
+    venv.close()
+    if run is not None:
+        run.finish()
+    return path
+
+
+def _has_bar() -> bool:
+    try:
+        import rich  # noqa: F401
+        import tqdm  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+class PPOAgent:
+    """A trained PPO policy as an agent: ``PPOAgent.load(path, env)``, then ``act(obs, info)`` on the env's raw
+    (unwrapped-observation) outputs; the SB3 observation transform is applied inside."""
+
+    def __init__(self, model, env, deterministic: bool = True):
+        from sat_env.envs.wrappers import SB3ObsWrapper
+
+        self.model = model
+        self.wrapper = SB3ObsWrapper(env)
+        self.deterministic = deterministic
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, env, deterministic: bool = True) -> "PPOAgent":
+        _require_sb3()
+        from stable_baselines3 import PPO
+
+        p = Path(path)
+        if p.is_dir():
+            p = p / "model.zip"
+        if not p.is_file():
+            raise ConfigError(f"no PPO model at {path}: pass the model.zip written by `sat train-ppo` or its folder")
+        return cls(PPO.load(p, device="cpu"), env, deterministic)
+
+    def reset(self, obs, info: dict) -> None:
+        pass
+
+    def act(self, obs, info: dict) -> int:
+        action, _ = self.model.predict(self.wrapper.observation(obs), deterministic=self.deterministic)
+        return int(action)
