@@ -51,11 +51,13 @@ def _wandb_run(mode: str, out: Path, config: dict):
 def train_ppo(env_id: str, timesteps: int, out: str | os.PathLike, env_kwargs: dict | None = None, seed: int = 0,
               n_envs: int = 4, n_steps: int = 128, batch_size: int = 256, learning_rate: float = 3e-4,
               checkpoint_every: int = 10_000, wandb_mode: str = "offline", progress_bar: bool = True,
-              device: str = "cpu") -> Path:
+              device: str = "cpu", max_seconds: float | None = None) -> Path:
     """Train PPO with a multi-input CNN policy; save checkpoints, TensorBoard logs, metrics and the final model.
 
+    Training stops after `timesteps` steps or `max_seconds` of wall time, whichever comes first.
     Returns the path of the final model (``out/model.zip``).
     """
+    import time
     _require_sb3()
     import torch
     from stable_baselines3 import PPO
@@ -76,9 +78,16 @@ def train_ppo(env_id: str, timesteps: int, out: str | os.PathLike, env_kwargs: d
     venv = VecMonitor(DummyVecEnv([
         (lambda k=k: make_wrapped_env(env_id, env_kwargs, seed=seed + k)) for k in range(n_envs)]))
     venv.seed(seed)
+    try:
+        import tensorboard  # noqa: F401
+
+        tb = str(out / "tb")
+    except ImportError:
+        print('note: tensorboard is not installed, so no TensorBoard logs (pip install -e ".[rl]"); '
+              "episode metrics still go to metrics.jsonl")
+        tb = None
     model = PPO("MultiInputPolicy", venv, n_steps=n_steps, batch_size=batch_size, learning_rate=learning_rate,
-                n_epochs=4, gamma=0.99, ent_coef=0.01, seed=seed, device=device, verbose=0,
-                tensorboard_log=str(out / "tb"))
+                n_epochs=4, gamma=0.99, ent_coef=0.01, seed=seed, device=device, verbose=0, tensorboard_log=tb)
 
     class Metrics(BaseCallback):
         """Episode returns, successes and SPL to metrics.jsonl (and wandb when active)."""
@@ -88,6 +97,8 @@ def train_ppo(env_id: str, timesteps: int, out: str | os.PathLike, env_kwargs: d
             self.f = open(out / "metrics.jsonl", "a")
 
         def _on_step(self) -> bool:
+            if max_seconds is not None and time.monotonic() - t_start > max_seconds:
+                return False  # time budget spent: stop training
             for info in self.locals.get("infos", []):
                 ep = info.get("episode")
                 if ep is None:
@@ -101,12 +112,13 @@ def train_ppo(env_id: str, timesteps: int, out: str | os.PathLike, env_kwargs: d
                     if k != "timesteps":
                         self.logger.record_mean(f"episode/{k}", v)
                 if run is not None:
-                    run.log(rec, step=self.num_timesteps)
+                    run.log(rec)  # (wandb picks the step; sync_tensorboard forbids setting it)
             return True
 
         def _on_training_end(self) -> None:
             self.f.close()
 
+    t_start = time.monotonic()
     ckpt = CheckpointCallback(save_freq=max(1, checkpoint_every // n_envs), save_path=str(out / "checkpoints"),
                               name_prefix="ppo")
     model.learn(total_timesteps=timesteps, callback=[ckpt, Metrics()], progress_bar=progress_bar and _has_bar())

@@ -1,1 +1,1 @@
-"""experiments (see README)."""
+"""Experiment configs and their runner (python -m experiments.run CONFIG)."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 HASH_DIM = 1 << 15
+MIN_GROUP = 30  # position balance is judged on groups (questions with the same number of choices) of this size
 
 
 def _tokens(text: str) -> list[str]:
@@ -104,6 +105,8 @@ class FamilyStats:
             by_n[len(q.choices)].append(q.correct)
         dev = 0.0
         for k, cs in by_n.items():
+            if len(cs) < MIN_GROUP:  # a handful of 4-choice questions says nothing about position balance
+                continue
             c = Counter(cs)
             dev = max(dev, max(abs(c[i] / len(cs) - 1 / k) for i in range(k)))
         out["position_max_dev_pts"] = 100 * dev if n else float("nan")
@@ -111,21 +114,29 @@ class FamilyStats:
         half = len(items) // 2
         chance = float(np.mean([1 / len(q.choices) for q in self.qas])) if n else float("nan")
         if half >= 10 and all(len(q.choices) > 1 for q in self.qas):
+            # Two-fold: train on one half, test on the other, and the other way round; every QA is tested once.
             rng = np.random.default_rng(0)
             perm = rng.permutation(len(items))
-            train = [items[i] for i in perm[:half]]
-            test = [items[i] for i in perm[half:]]
-            acc = TextBaseline().fit(train).accuracy(test)
+            a, b = [items[i] for i in perm[:half]], [items[i] for i in perm[half:]]
+            right = TextBaseline().fit(a).accuracy(b) * len(b) + TextBaseline().fit(b).accuracy(a) * len(a)
+            acc = right / len(items)
+            se = float(np.sqrt(chance * (1 - chance) / len(items)))
         else:
-            acc = float("nan")
+            acc = se = float("nan")
         out["text_only_acc"] = acc
         out["chance"] = chance
+        out["text_only_se"] = se
         return out
 
 
 def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views_per_house: int = 4,
-              progress=None) -> list[dict]:
-    """Sample about `n` QAs spread over `families` from generated houses; return one stats row per family."""
+              progress=None, balance: bool = True) -> list[dict]:
+    """Sample about `n` QAs spread over `families` from generated houses; return one stats row per family.
+
+    With `balance`, QAs pass a :class:`~qa.balance.CategoryBalancer` (as a dataset export does), so the audit
+    measures the data a model would be trained on; rejected samples count as failed attempts.
+    """
+    from qa.balance import CategoryBalancer
     from qa.sampler import load_families, sample_qa
     from sat_env.backends.embedded import EmbeddedBackend
     from sat_env.backends.views import sample_views
@@ -140,6 +151,7 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
     # labels (e.g. 3 o'clock vs 5 o'clock), and redrawing on failure would skew the answers toward the easy ones.
     targets: dict[str, str | None] = {f: None for f in families}
     label_rng = np.random.default_rng(seed)
+    balancer = CategoryBalancer({f: fams[f].labels for f in families}) if balance else None
     while min(len(s.qas) for s in stats.values()) < per_family:
         backend.load(generate_house(house_seed))
         rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed]))
@@ -153,6 +165,8 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
                 backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
                 stats[f].attempts += 1
                 qa = sample_qa(f, backend, rng, target_label=targets[f])
+                if qa is not None and balancer is not None and not balancer.accept(qa, backend.scene.objects):
+                    qa = None
                 if qa is not None:
                     targets[f] = None
                     qa.frames = {}  # keep memory flat: the audit needs text and labels only

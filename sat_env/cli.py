@@ -196,16 +196,18 @@ def cmd_audit(args) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     cols = ["family", "count", "attempts", "success_rate", "label_balance", "label_max_dev_pts",
-            "position_max_dev_pts", "text_only_acc", "chance"]
+            "position_max_dev_pts", "text_only_acc", "text_only_se", "chance"]
     with open(out / "audit.csv", "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=cols)
         wr.writeheader()
         wr.writerows(rows)
     write_chart(rows, out / "audit.png")
-    print(f"{'family':<20}{'n':>6}{'success':>9}{'label dev':>11}{'pos dev':>9}{'text-only':>11}{'chance':>8}")
+    print(f"{'family':<20}{'n':>6}{'success':>9}{'label dev':>11}{'pos dev':>9}{'text-only':>11}{'(se)':>7}"
+          f"{'chance':>8}")
     for r in rows:
         print(f"{r['family']:<20}{r['count']:>6}{r['success_rate']:>9.2f}{r['label_max_dev_pts']:>10.1f}p"
-              f"{r['position_max_dev_pts']:>8.1f}p{r['text_only_acc']:>11.3f}{r['chance']:>8.3f}")
+              f"{r['position_max_dev_pts']:>8.1f}p{r['text_only_acc']:>11.3f}{r['text_only_se']:>7.3f}"
+              f"{r['chance']:>8.3f}")
     print(f"wrote {out}/audit.csv and {out}/audit.png")
     return 0
 

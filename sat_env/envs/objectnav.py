@@ -46,7 +46,7 @@ EVAL_SEED = 20240601
 EVAL_SIZE = 100
 TARGET_CHARSET = frozenset(spaces.text.alphanumeric) | {" "}
 _EASY_CONFIG = HouseConfig(min_rooms=1, max_rooms=2)
-_LRU_HOUSES = 6
+_LRU_HOUSES = 256  # generated houses kept (~100 KB each): a training pool of seeds stays in memory
 
 
 # --------------------------------------------------------------------------------------------------------------

@@ -69,6 +69,8 @@ class SATQAEnv(gym.Env):
     - ``houses``: optional list of house dicts (or paths to house JSON files) to draw from instead of generating.
     - ``house_config``: dict or :class:`~sat_env.scene.HouseConfig` for generated houses.
     - ``render_mode``: ``"rgb_array"``: the question's images beside a top-down map with the agent.
+    - ``balance_categories``: keep answer labels uniform per family and per set of object categories named, across
+      the env's episodes since the last seeded reset (default True; see :mod:`qa.balance`).
 
     ``info`` carries ``family``, ``sat_type``, ``scene_id`` and ``num_choices`` of the current question, and after a
     step ``answered`` = {family, correct}. Privileged ground truth (the correct index) is available only through
@@ -82,7 +84,8 @@ class SATQAEnv(gym.Env):
     metadata = {"render_modes": ["rgb_array"], "render_fps": 2}
 
     def __init__(self, families=None, mix="sat", size=224, num_questions: int = 10, max_choices: int = 6,
-                 backend: str = "embedded", houses=None, house_config=None, render_mode: str | None = None):
+                 backend: str = "embedded", houses=None, house_config=None, render_mode: str | None = None,
+                 balance_categories: bool = True):
         from qa.mixes import resolve_mix
         from qa.sampler import load_families
         from sat_env.scene.config import HouseConfig
@@ -114,6 +117,11 @@ class SATQAEnv(gym.Env):
             "choices": spaces.Tuple([spaces.Text(MAX_CHOICE_CHARS, min_length=0, charset=CHARSET)] * self.max_choices),
             "num_choices": spaces.Discrete(self.max_choices + 1),
         })
+        from qa.balance import CategoryBalancer
+
+        # Per-category answer balance across this env's episodes (see qa.balance): a model cannot learn answers
+        # from object names. Off with balance_categories=False.
+        self._balancer = CategoryBalancer({f: fams[f].labels for f in self.families}) if balance_categories else None
         self._backend = None
         self._cache: OrderedDict = OrderedDict()
         self._qa = None
@@ -145,6 +153,8 @@ class SATQAEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
+        if seed is not None and self._balancer is not None:
+            self._balancer.counts.clear()  # a seeded reset starts afresh: same seed, same episode
         from sat_env.backends.embedded import EmbeddedBackend
 
         if self._backend is None:
@@ -184,6 +194,9 @@ class SATQAEnv(gym.Env):
             pose = self._views[int(rng.integers(len(self._views)))]
             self._backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
             qa = sample_qa(fam, self._backend, rng, target_label=target)
+            if qa is not None and self._balancer is not None and attempt < 36 and \
+                    not self._balancer.accept(qa, self._backend.scene.objects):
+                continue
             if qa is not None and len(qa.choices) <= self.max_choices and len(qa.question) <= MAX_QUESTION_CHARS:
                 self._qa = qa
                 return True
