@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from agents.base import Agent, RandomAgent
 from agents.oracle import OracleQAAgent
+from agents.oracle_nav import OracleNavAgent
 
-__all__ = ["Agent", "OracleQAAgent", "RandomAgent"]
+__all__ = ["Agent", "OracleNavAgent", "OracleQAAgent", "RandomAgent"]

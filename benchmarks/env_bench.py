@@ -17,7 +17,14 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 # (env id, make kwargs) pairs for the QA envs, e.g. ("SAT-Static-v0", {"size": 224}); filled in by the QA owner.
-QA_ENVS: list[tuple[str, dict]] = []
+# QA envs: one step = one answered question (incl. the next question's sampling and renders; resets after
+# num_questions answers). Measured at 224 px as the target asks.
+QA_ENVS: list[tuple[str, dict]] = [
+    ("SAT-Static-v0", {"size": 224, "num_questions": 10}),
+    ("SAT-Dynamic-v0", {"size": 224, "num_questions": 10}),
+    ("SAT-GoalAiming-v0", {"size": 224, "num_questions": 10}),
+    ("SAT-LeftRight-v0", {"size": 224, "num_questions": 10}),
+]
 
 NAV_ID = "SAT-ObjectNav-v0"
 
