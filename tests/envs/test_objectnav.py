@@ -207,3 +207,32 @@ def test_bad_reset_options_and_houses_list():
         assert info["house_seed"] in (7, 8)
     with pytest.raises(gym.error.ResetNeeded):
         ObjectNavEnv(size=16).privileged()
+
+
+def test_sb3_check_env_on_wrapped_objectnav():
+    from stable_baselines3.common.env_checker import check_env as sb3_check
+
+    from sat_env.envs.wrappers import SB3ObsWrapper
+
+    env = SB3ObsWrapper(gym.make("SAT-ObjectNav-Easy-v0", depth=True))
+    sb3_check(env, warn=True, skip_render_check=True)
+    obs, _ = env.reset(seed=0)
+    assert obs["rgb"].shape == (3, 64, 64) and obs["depth"].shape == (1, 64, 64)
+    assert obs["target"].dtype == np.int64 and "target_index" in obs
+    env.close()
+
+
+def test_async_vector_env_matches_single_envs():
+    single = []
+    for k in range(2):
+        env = gym.make("SAT-ObjectNav-Easy-v0")
+        obs, info = env.reset(seed=20 + k)
+        single.append((obs["target"], obs["rgb"].copy()))
+        env.close()
+    vec = gym.make_vec("SAT-ObjectNav-Easy-v0", num_envs=2, vectorization_mode="async",
+                       vector_kwargs={"shared_memory": False, "context": "spawn"})
+    obs, _ = vec.reset(seed=20)
+    for k in range(2):
+        assert obs["target"][k] == single[k][0]
+        assert np.array_equal(obs["rgb"][k], single[k][1])
+    vec.close()
