@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 HASH_DIM = 1 << 15
+MAX_ATTEMPTS_PER_QA = 12  # a family that needs more attempts than this per QA is reported short, not waited for
 MIN_GROUP = 30  # position balance is judged on groups (questions with the same number of choices) of this size
 
 
@@ -152,12 +153,17 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
     targets: dict[str, str | None] = {f: None for f in families}
     label_rng = np.random.default_rng(seed)
     balancer = CategoryBalancer({f: fams[f].labels for f in families}) if balance else None
-    while min(len(s.qas) for s in stats.values()) < per_family:
+    max_attempts = MAX_ATTEMPTS_PER_QA * per_family
+
+    def unfinished(f):
+        return len(stats[f].qas) < per_family and stats[f].attempts < max_attempts
+
+    while any(unfinished(f) for f in families):
         backend.load(generate_house(house_seed))
         rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed]))
         for pose in sample_views(backend, rng, views_per_house):
             for f in families:
-                if len(stats[f].qas) >= per_family:
+                if not unfinished(f):
                     continue
                 labels = fams[f].labels
                 if labels and targets[f] is None:
