@@ -172,7 +172,9 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
                 stats[f].attempts += 1
                 qa = sample_qa(f, backend, rng, target_label=targets[f])
                 if qa is not None and balancer is not None and not balancer.accept(qa, backend.scene.objects):
-                    qa = None
+                    # The label was possible here but is ahead for these categories: draw a new target (keeping it
+                    # would stall the family whenever that label is the one the balancer holds back).
+                    qa, targets[f] = None, None
                 if qa is not None:
                     targets[f] = None
                     qa.frames = {}  # keep memory flat: the audit needs text and labels only

@@ -238,7 +238,9 @@ class ObjectNavEnv(gym.Env):
     ## Rewards
     Per step: ``-0.01 + shaping_weight * (d_prev - d_now)`` where ``d`` is the geodesic distance (m) from the agent to
     the goal region (ProcTHOR's shaping, weight 1 by default; set ``shaping_weight=0`` for sparse reward), plus
-    ``+10`` when ``Done`` succeeds. A failed ``Done`` gets no extra penalty.
+    ``+10`` when ``Done`` succeeds. A failed ``Done`` costs ``failed_done_penalty`` (0 by default, as ProcTHOR; 1 in
+    the easy variant). With ``auto_done`` (the easy variant's default) the episode succeeds as soon as a target is
+    visible within reach after a move or turn, without ``Done``.
 
     ``d`` comes from a multi-source Dijkstra over the 8-connected 0.25 m reachable grid, computed once per episode;
     for an off-grid position it is ``min(field[c] + |p - c|)`` over the 2x2 surrounding reachable grid points (wider
@@ -287,6 +289,8 @@ class ObjectNavEnv(gym.Env):
       move the sequence). In eval mode the seed does not choose the episode.
     - ``n_eval``: size of the evaluation set cycled through (100).
     - ``shaping_weight``: weight of the distance shaping (1.0).
+    - ``auto_done``: succeed automatically when a target is visible within reach (default: True for ``easy``).
+    - ``failed_done_penalty``: reward subtracted for a wrong ``Done`` (default: 1.0 for ``easy``, else 0).
     - ``render_mode``: ``None`` or ``"rgb_array"`` (egocentric view beside a top-down map with the agent, its path and
       the target objects in green).
 
@@ -303,7 +307,8 @@ class ObjectNavEnv(gym.Env):
     def __init__(self, size: int | tuple[int, int] | None = None, fov: float = 90.0, max_steps: int | None = None,
                  depth: bool = False, easy: bool = False, house_config: HouseConfig | dict | None = None,
                  houses: list | None = None, episodes: str = "train", n_eval: int = EVAL_SIZE,
-                 shaping_weight: float = 1.0, render_mode: str | None = None):
+                 shaping_weight: float = 1.0, render_mode: str | None = None, auto_done: bool | None = None,
+                 failed_done_penalty: float | None = None):
         from sat_env.backends.embedded import EmbeddedBackend
 
         self.easy = bool(easy)
@@ -360,6 +365,12 @@ class ObjectNavEnv(gym.Env):
         self.episodes = episodes
         self.n_eval = int(n_eval)
         self.shaping_weight = float(shaping_weight)
+        # The easy variant is for RL sanity on a laptop: success is granted as soon as a target is visible within
+        # reach (no stop decision to learn) and a wrong Done costs 1, so that "Done at once" is no longer the
+        # best thing an untrained policy can do (with a free Done, PPO collapses onto it in a few thousand steps).
+        self.auto_done = self.easy if auto_done is None else bool(auto_done)
+        self.failed_done_penalty = (1.0 if self.easy else 0.0) if failed_done_penalty is None \
+            else float(failed_done_penalty)
         self.render_mode = render_mode
         self.visible_pixels = max(MIN_VISIBLE_PIXELS, int(math.ceil(VISIBLE_FRACTION * w * h)))
 
@@ -557,8 +568,7 @@ class ObjectNavEnv(gym.Env):
             self._success = self._success_in(view.ids, p.x, p.z)
             self._last_ok = True
             terminated = True
-            if self._success:
-                reward += SUCCESS_REWARD
+            reward += SUCCESS_REWARD if self._success else -self.failed_done_penalty
         else:
             if name == "MoveAhead":
                 res = be.step(name, moveMagnitude=MOVE_MAGNITUDE)
@@ -578,6 +588,12 @@ class ObjectNavEnv(gym.Env):
                     if math.isfinite(d) and math.isfinite(self._dist):
                         reward += self.shaping_weight * (self._dist - d)
                     self._dist = d
+                if self.auto_done:
+                    p = be.pose
+                    if self._success_in(view.ids, p.x, p.z):
+                        self._success = True
+                        terminated = True
+                        reward += SUCCESS_REWARD
         truncated = not terminated and self._steps >= self.max_steps
         self._done = terminated or truncated
         return self._observation(view), float(reward), terminated, truncated, self._info()

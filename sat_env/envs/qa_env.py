@@ -196,6 +196,8 @@ class SATQAEnv(gym.Env):
             qa = sample_qa(fam, self._backend, rng, target_label=target)
             if qa is not None and self._balancer is not None and attempt < 36 and \
                     not self._balancer.accept(qa, self._backend.scene.objects):
+                labels = fams[fam].labels  # held back for these categories: try another label
+                target = labels[int(rng.integers(len(labels)))] if labels else None
                 continue
             if qa is not None and len(qa.choices) <= self.max_choices and len(qa.question) <= MAX_QUESTION_CHARS:
                 self._qa = qa

@@ -111,14 +111,18 @@ def test_done_at_start_fails_and_ends():
     env.reset(seed=5)
     obs, r, te, tr, info = env.step(ACTIONS.index("Done"))
     assert te and not tr and not info["success"] and info["spl"] == 0.0
-    assert r == pytest.approx(-0.01)
+    assert r == pytest.approx(-0.01 - 1.0)  # the easy variant charges 1 for a wrong Done
+    full = gym.make("SAT-ObjectNav-v0", size=32)
+    full.reset(seed=5)
+    assert full.step(ACTIONS.index("Done"))[1] == pytest.approx(-0.01)  # ProcTHOR: no penalty
+    full.close()
     with pytest.raises(gym.error.ResetNeeded):
         env.unwrapped.step(0)
 
 
 def test_success_needs_visibility_and_proximity():
     """At the oracle's final pose Done succeeds; turning away from the target (same place) fails."""
-    env = gym.make("SAT-ObjectNav-Easy-v0", episodes="eval")
+    env = gym.make("SAT-ObjectNav-Easy-v0", episodes="eval", auto_done=False)
     agent = OracleNavAgent(env)
     obs, info = env.reset(options={"episode": 0})
     agent.reset(obs, info)
@@ -236,3 +240,17 @@ def test_async_vector_env_matches_single_envs():
         assert obs["target"][k] == single[k][0]
         assert np.array_equal(obs["rgb"][k], single[k][1])
     vec.close()
+
+
+def test_auto_done_succeeds_without_done():
+    env = gym.make("SAT-ObjectNav-Easy-v0", episodes="eval")
+    agent = OracleNavAgent(env)
+    obs, info = env.reset(options={"episode": 1})
+    agent.reset(obs, info)
+    done, used_done = False, False
+    while not done:
+        a = agent.act(obs, info)
+        used_done |= a == ACTIONS.index("Done")
+        obs, r, te, tr, info = env.step(a)
+        done = te or tr
+    assert info["success"] and not used_done and r > 9.0
