@@ -23,7 +23,8 @@ setup(
     ],
     extras_require={
         # torch is pinned: the unpinned name pulls a multi-GB CUDA build; 2.13.0 installs the CPU wheel.
-        "rl": ["torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30", "tensorboard>=2.15"],
+        "rl": ["torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30", "tensorboard>=2.15", "wandb>=0.17",
+               "tqdm", "rich"],
         "test": ["pytest>=8", "torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30"],
         "yaml": ["pyyaml>=6"],
     },
