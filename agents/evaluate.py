@@ -14,11 +14,18 @@ from sat_env.errors import ConfigError
 
 
 def make_agent(spec: str, env, seed: int = 0):
-    """An agent from a spec: "random", "oracle" or "ppo:PATH"."""
+    """An agent from a spec: "random", "random-walk" (ObjectNav: random moves and turns, never Done), "oracle", "ppo:PATH" (actions sampled from the policy with a seeded RNG) or
+    "ppo-greedy:PATH" (argmax actions)."""
     from agents.base import RandomAgent
 
     if spec == "random":
         return RandomAgent(env.action_space, seed=seed)
+    if spec == "random-walk":
+        from sat_env.envs.objectnav import ACTIONS
+
+        if "ObjectNav" not in type(env.unwrapped).__name__:
+            raise ConfigError("random-walk is an ObjectNav agent: use random for QA envs")
+        return RandomAgent(env.action_space, seed=seed, exclude=(ACTIONS.index("Done"),))
     if spec == "oracle":
         if hasattr(env.unwrapped, "goal_points") or "ObjectNav" in type(env.unwrapped).__name__:
             from agents.oracle_nav import OracleNavAgent
@@ -27,11 +34,12 @@ def make_agent(spec: str, env, seed: int = 0):
         from agents.oracle import OracleQAAgent
 
         return OracleQAAgent(env)
-    if spec.startswith("ppo:"):
+    if spec.startswith(("ppo:", "ppo-greedy:")):
         from agents.ppo import PPOAgent
 
-        return PPOAgent.load(spec[4:], env)
-    raise ConfigError(f"unknown agent {spec!r}: use random, oracle or ppo:PATH")
+        kind, path = spec.split(":", 1)
+        return PPOAgent.load(path, env, deterministic=kind == "ppo-greedy", seed=seed)
+    raise ConfigError(f"unknown agent {spec!r}: use random, random-walk, oracle, ppo:PATH or ppo-greedy:PATH")
 
 
 def evaluate(agent_spec: str, env_id: str, episodes: int, env_kwargs: dict | None = None, seed: int = 0,

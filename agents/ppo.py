@@ -9,6 +9,8 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
+
 from sat_env.errors import ConfigError
 
 
@@ -141,17 +143,22 @@ def _has_bar() -> bool:
 
 class PPOAgent:
     """A trained PPO policy as an agent: ``PPOAgent.load(path, env)``, then ``act(obs, info)`` on the env's raw
-    (unwrapped-observation) outputs; the SB3 observation transform is applied inside."""
+    (unwrapped-observation) outputs; the SB3 observation transform is applied inside.
 
-    def __init__(self, model, env, deterministic: bool = True):
+    By default actions are *sampled* from the policy's distribution with the agent's own seeded RNG (so evaluation
+    is reproducible and no global RNG is touched): a reactive navigation policy without memory that always takes
+    its argmax action gets stuck in loops (turn left, turn right, ...). ``deterministic=True`` takes the argmax."""
+
+    def __init__(self, model, env, deterministic: bool = False, seed: int = 0):
         from sat_env.envs.wrappers import SB3ObsWrapper
 
         self.model = model
         self.wrapper = SB3ObsWrapper(env)
         self.deterministic = deterministic
+        self.rng = np.random.default_rng(seed)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, env, deterministic: bool = True) -> "PPOAgent":
+    def load(cls, path: str | os.PathLike, env, deterministic: bool = False, seed: int = 0) -> "PPOAgent":
         _require_sb3()
         from stable_baselines3 import PPO
 
@@ -160,11 +167,23 @@ class PPOAgent:
             p = p / "model.zip"
         if not p.is_file():
             raise ConfigError(f"no PPO model at {path}: pass the model.zip written by `sat train-ppo` or its folder")
-        return cls(PPO.load(p, device="cpu"), env, deterministic)
+        return cls(PPO.load(p, device="cpu"), env, deterministic, seed)
 
     def reset(self, obs, info: dict) -> None:
         pass
 
+    def action_probs(self, obs) -> np.ndarray:
+        """The policy's probabilities over the discrete actions for one raw observation."""
+        import torch
+
+        policy = self.model.policy
+        tensor, _ = policy.obs_to_tensor(self.wrapper.observation(obs))
+        with torch.no_grad():
+            probs = policy.get_distribution(tensor).distribution.probs
+        return probs[0].cpu().numpy().astype(np.float64)
+
     def act(self, obs, info: dict) -> int:
-        action, _ = self.model.predict(self.wrapper.observation(obs), deterministic=self.deterministic)
-        return int(action)
+        probs = self.action_probs(obs)
+        if self.deterministic:
+            return int(np.argmax(probs))
+        return int(self.rng.choice(len(probs), p=probs / probs.sum()))

@@ -1,6 +1,6 @@
 """Run an experiment config: train, then evaluate agents on the fixed evaluation episodes.
 
-    python -m experiments.run experiments/ppo_objectnav_easy.json [--out runs/NAME]
+    python -m experiments.run experiments/ppo_objectnav_easy.json [--out runs/NAME] [--eval-only]
 
 Writes runs/NAME/ (git-ignored): the trained model, logs, and results.json with one row per agent.
 """
@@ -17,6 +17,8 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("config", help="experiment JSON file")
     ap.add_argument("--out", help="output directory (default runs/<name>)")
+    ap.add_argument("--eval-only", action="store_true",
+                    help="skip training and evaluate the model already under the output directory")
     args = ap.parse_args(argv)
     cfg = json.loads(Path(args.config).read_text())
     out = Path(args.out or f"runs/{cfg['name']}")
@@ -24,7 +26,16 @@ def main(argv=None) -> int:
     env_id, env_kwargs = cfg["env_id"], cfg.get("env_kwargs", {})
     results = {"config": cfg, "agents": {}}
     tr = cfg.get("train")
-    if tr:
+    if args.eval_only:
+        if not (out / "ppo" / "model.zip").is_file():
+            ap.error(f"--eval-only needs a trained model at {out / 'ppo' / 'model.zip'}: run without --eval-only first")
+        old = out / "results.json"
+        if old.is_file():
+            prev = json.loads(old.read_text())
+            for k in ("train_seconds", "train_episodes"):
+                if k in prev:
+                    results[k] = prev[k]
+    elif tr:
         from agents.ppo import train_ppo
 
         t0 = time.monotonic()
@@ -39,7 +50,7 @@ def main(argv=None) -> int:
 
     ev = cfg["eval"]
     for agent in ev["agents"]:
-        spec = f"ppo:{out / 'ppo'}" if agent == "ppo" else agent
+        spec = f"{agent}:{out / 'ppo'}" if agent in ("ppo", "ppo-greedy") else agent
         eval_kwargs = {k: v for k, v in env_kwargs.items() if k not in ("houses", "house_config")}
         summary = evaluate(spec, env_id, ev["episodes"], env_kwargs={**eval_kwargs, "episodes": "eval"},
                            out=str(out / f"eval_{agent}"))

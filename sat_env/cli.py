@@ -341,7 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run episodes and report accuracy per family (QA envs) or success, SPL, episode "
                        "length and distance to goal (ObjectNav); write summary.csv, episodes.json, trajectory PNGs "
                        "and, with --video, episode GIFs.")
-    e.add_argument("--agent", required=True, help="random, oracle or ppo:PATH (a model.zip or its folder)")
+    e.add_argument("--agent", required=True, help="random, random-walk (ObjectNav, never Done), oracle, ppo:PATH (a model.zip or its "
+                   "folder; actions sampled with --seed) or ppo-greedy:PATH (argmax actions)")
     e.add_argument("--env", required=True, help="environment id")
     e.add_argument("--episodes", type=int, default=20)
     e.add_argument("--seed", type=int, default=0)

@@ -55,3 +55,39 @@ def test_ppo_trains_saves_and_evaluates(tmp_path):
     assert (tmp_path / "ppo" / "metrics.jsonl").is_file()
     s = evaluate(f"ppo:{tmp_path / 'ppo'}", "SAT-ObjectNav-Easy-v0", 2, env_kwargs={"episodes": "eval"})
     assert 0.0 <= s["table"][0]["success"] <= 1.0
+
+
+def test_random_walk_never_calls_done_and_is_objectnav_only():
+    import gymnasium as gym
+
+    from sat_env.envs.objectnav import ACTIONS
+
+    env = gym.make("SAT-ObjectNav-Easy-v0", episodes="eval")
+    agent = make_agent("random-walk", env, seed=3)
+    acts = [agent.act(None, {}) for _ in range(600)]
+    assert ACTIONS.index("Done") not in acts and set(acts) == set(range(len(ACTIONS))) - {ACTIONS.index("Done")}
+    qa = gym.make("SAT-Static-v0", size=64)
+    with pytest.raises(ConfigError, match="ObjectNav agent"):
+        make_agent("random-walk", qa)
+
+
+def test_ppo_agent_samples_reproducibly_and_greedy_takes_argmax(tmp_path):
+    pytest.importorskip("stable_baselines3")
+    import gymnasium as gym
+    import numpy as np
+    from stable_baselines3 import PPO
+
+    from agents.ppo import PPOAgent
+    from sat_env.envs.wrappers import SB3ObsWrapper
+
+    env = gym.make("SAT-ObjectNav-Easy-v0", episodes="eval")
+    PPO("MultiInputPolicy", SB3ObsWrapper(env), n_steps=16, batch_size=16, seed=0, device="cpu").save(tmp_path / "m")
+    obs, info = env.reset(seed=0)
+    a, b = (make_agent(f"ppo:{tmp_path / 'm.zip'}", env, seed=7) for _ in range(2))
+    assert [a.act(obs, info) for _ in range(50)] == [b.act(obs, info) for _ in range(50)]
+    probs = a.action_probs(obs)
+    assert probs.shape == (6,) and abs(probs.sum() - 1) < 1e-5
+    greedy = make_agent(f"ppo-greedy:{tmp_path / 'm.zip'}", env)
+    assert isinstance(greedy, PPOAgent) and greedy.act(obs, info) == int(np.argmax(probs))
+    # an untrained policy is near uniform: sampling visits several actions, greedy always the same one
+    assert len({a.act(obs, info) for _ in range(50)}) > 2
