@@ -38,6 +38,8 @@ test-slow: setup
 bench: setup
 	$(VPY) benchmarks/render_bench.py
 	$(VPY) benchmarks/memory_bench.py
+	$(VPY) benchmarks/env_bench.py
+	$(VPY) benchmarks/qa_bench.py
 
 clean:
 	rm -rf demo_out .pytest_cache build *.egg-info

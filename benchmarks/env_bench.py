@@ -97,9 +97,16 @@ def main() -> None:
     for size in args.sizes:
         sps, rms = bench_single(NAV_ID, args.steps, n_actions=5, size=size)
         print(f"{NAV_ID:<28}{size:>6}{'1 proc':>10}{sps:>10.0f}{rms:>10.1f}", flush=True)
+    # QA envs twice: a fresh generated apartment every episode (generation is part of each reset), and a pool of
+    # 20 pre-generated apartments (houses=[...]: what a training run over a fixed house set sees).
+    from sat_env.scene import generate_house
+
+    pool = [generate_house(s) for s in range(20)]
     for env_id, kw in QA_ENVS:
         sps, rms = bench_single(env_id, args.steps, **kw)
         print(f"{env_id:<28}{kw.get('size', '-')!s:>6}{'1 proc':>10}{sps:>10.0f}{rms:>10.1f}", flush=True)
+        sps, rms = bench_single(env_id, args.steps, houses=pool, **kw)
+        print(f"{env_id:<28}{kw.get('size', '-')!s:>6}{'pool 20':>10}{sps:>10.0f}{rms:>10.1f}", flush=True)
     if not args.no_async:
         size = 128 if 128 in args.sizes else args.sizes[0]
         sps = bench_async(NAV_ID, args.steps, 2, size=size)

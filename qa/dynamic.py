@@ -510,6 +510,7 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
     cands = ctx.candidates(min_area=MIN_BOX_AREA_DYNAMIC, avoid_edges=True)
     order = [cands[i] for i in rng.permutation(len(cands))]
     want_k = int(pick(rng, GOAL_K))
+    matches = []  # (object, bearing, truth) with the target label and a turn k in GOAL_K
     for obj in order:
         bng = bearing(obj.center, ctx.cam_xz, ctx.yaw)
         if abs(abs(bng) - BEARING_STRAIGHT) < BEARING_MARGIN:
@@ -517,9 +518,14 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
         truth = {"camera": [*ctx.cam_xz, ctx.yaw], "center": obj.center.tolist(), "bearing": bng,
                  "lateral_forward": camera_frame(obj.center, ctx.cam_xz, ctx.yaw).tolist()}
         label = _goal_label(truth)
-        if label != target or (label != "straight" and _round10(bng) != want_k):
+        if label != target or (label != "straight" and _round10(bng) not in GOAL_K):
             continue
-        k = want_k
+        matches.append((obj, bng, truth, label))
+    # Prefer the drawn k (spreads k over GOAL_K); any k in GOAL_K otherwise (both turn options carry the same k,
+    # so k says nothing about the answer).
+    matches.sort(key=lambda m: m[3] != "straight" and _round10(m[1]) != want_k)
+    for obj, bng, truth, label in matches[:1]:
+        k = want_k if label == "straight" else _round10(bng)
         truth["k"] = k
         frames = {"view": ctx.view.rgb, "marked": ctx.dots([(obj, "1")])}
         name = ctx.name(obj, mark="1")

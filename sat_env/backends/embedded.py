@@ -316,6 +316,13 @@ class EmbeddedBackend:
             },
         )
 
+    def view_ids(self, poses: list[AgentPose], width: int = 64, height: int = 64) -> list[np.ndarray]:
+        """Only the instance-id images from several poses at a (small) resolution, rendered side by side and read
+        back once: for scoring candidate viewpoints."""
+        self._require()
+        cams = [Camera((p.x, self.camera_height, p.z), p.yaw, p.horizon, self.fov, width, height) for p in poses]
+        return self._renderer.render_ids_many(cams)
+
     def reachable_positions(self) -> np.ndarray:
         return self.navgrid.positions()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import string
 from collections import OrderedDict
 
@@ -15,7 +16,8 @@ CHARSET = frozenset(string.printable)
 MAX_QUESTION_CHARS = 512
 MAX_CHOICE_CHARS = 96
 MAX_IMAGES = 2
-HOUSE_CACHE = 8
+HOUSE_CACHE = 8  # fresh generated houses kept (a seeded reset may come back to one)
+POOL_CACHE = 256  # houses kept when drawing from a pool of seeds (~100 KB each)
 
 
 class SATQAEnv(gym.Env):
@@ -66,7 +68,8 @@ class SATQAEnv(gym.Env):
     - ``num_questions``: questions per episode (default 10).
     - ``max_choices``: size of the action space (default 6).
     - ``backend``: ``"embedded"`` (default).
-    - ``houses``: optional list of house dicts (or paths to house JSON files) to draw from instead of generating.
+    - ``houses``: optional list of house dicts, paths to house JSON files and/or int seeds (generated on first use and
+      cached, up to 256) to draw from instead of fresh generated houses: a fixed pool makes resets cheap.
     - ``house_config``: dict or :class:`~sat_env.scene.HouseConfig` for generated houses.
     - ``render_mode``: ``"rgb_array"``: the question's images beside a top-down map with the agent.
     - ``balance_categories``: keep answer labels uniform per family and per set of object categories named, across
@@ -107,7 +110,10 @@ class SATQAEnv(gym.Env):
         self.num_questions, self.max_choices, self.render_mode = int(num_questions), int(max_choices), render_mode
         self.house_config = house_config if isinstance(house_config, HouseConfig) else \
             HouseConfig.from_dict(house_config or {})
-        self.houses = [self._load(h) for h in houses] if houses else None
+        if houses is not None and (isinstance(houses, (dict, str)) or not hasattr(houses, "__len__")
+                                   or len(houses) == 0):
+            raise ConfigError("houses must be a non-empty list of house dicts, house JSON paths and/or int seeds")
+        self.houses = [self._load(h) for h in houses] if houses is not None else None
         self.action_space = spaces.Discrete(self.max_choices)
         text = spaces.Text(MAX_QUESTION_CHARS, min_length=1, charset=CHARSET)
         self.observation_space = spaces.Dict({
@@ -127,12 +133,20 @@ class SATQAEnv(gym.Env):
         self._qa = None
         self._scene_id = None
         self._views: list = []
+        self._view_cache: dict = {}  # index into _views -> rendered View (the scene is restored after every QA)
         self._asked = 0
 
     @staticmethod
     def _load(h):
         if isinstance(h, dict):
             return h
+        if isinstance(h, (int, np.integer)) and not isinstance(h, bool):
+            if h < 0:
+                raise ConfigError(f"house seeds must be non-negative, got {h}")
+            return int(h)  # generated on first use
+        if not isinstance(h, (str, os.PathLike)):
+            raise ConfigError("houses entries must be house dicts, house JSON paths or int seeds, "
+                              f"got {type(h).__name__}")
         from sat_env.scene import load_house
 
         return load_house(h)
@@ -141,13 +155,18 @@ class SATQAEnv(gym.Env):
     def _house(self, rng):
         if self.houses:
             k = int(rng.integers(len(self.houses)))
-            return f"house:{k}", self.houses[k]
-        seed = int(rng.integers(2**31 - 1))
-        if seed not in self._cache:
+            if not isinstance(self.houses[k], int):
+                return f"house:{k}", self.houses[k]
+            seed, limit = self.houses[k], POOL_CACHE
+        else:
+            seed, limit = int(rng.integers(2**31 - 1)), HOUSE_CACHE
+        if seed in self._cache:
+            self._cache.move_to_end(seed)
+        else:
             from sat_env.scene import generate_house
 
             self._cache[seed] = generate_house(seed, self.house_config)
-            while len(self._cache) > HOUSE_CACHE:
+            while len(self._cache) > limit:
                 self._cache.popitem(last=False)
         return f"seed:{seed}", self._cache[seed]
 
@@ -160,8 +179,12 @@ class SATQAEnv(gym.Env):
         if self._backend is None:
             self._backend = EmbeddedBackend(width=self.width, height=self.height)
         for _ in range(10):
-            self._scene_id, house = self._house(self.np_random)
-            self._backend.load(house)
+            scene_id, house = self._house(self.np_random)
+            # Families restore the scene after every QA, so the same house need not be rebuilt (a seeded reset
+            # always rebuilds: same seed, same bytes, whatever ran before).
+            if seed is not None or scene_id != self._scene_id or self._backend.scene is None:
+                self._backend.load(house)
+            self._scene_id = scene_id
             self._views = self._new_views()
             self._asked = 0
             if self._views and self._next_question():
@@ -172,6 +195,7 @@ class SATQAEnv(gym.Env):
     def _new_views(self):
         from sat_env.backends.views import sample_views
 
+        self._view_cache = {}
         return sample_views(self._backend, self.np_random, max(4, min(self.num_questions, 8)))
 
     def _next_question(self) -> bool:
@@ -191,9 +215,12 @@ class SATQAEnv(gym.Env):
                 fam = names[int(rng.choice(len(names), p=p))] if attempt < 36 else names[attempt % len(names)]
                 labels = fams[fam].labels
                 target = labels[int(rng.integers(len(labels)))] if labels else None
-            pose = self._views[int(rng.integers(len(self._views)))]
+            k = int(rng.integers(len(self._views)))
+            pose = self._views[k]
             self._backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
-            qa = sample_qa(fam, self._backend, rng, target_label=target)
+            if k not in self._view_cache:
+                self._view_cache[k] = self._backend.view()
+            qa = sample_qa(fam, self._backend, rng, view=self._view_cache[k], target_label=target)
             if qa is not None and self._balancer is not None and attempt < 36 and \
                     not self._balancer.accept(qa, self._backend.scene.objects):
                 labels = fams[fam].labels  # held back for these categories: try another label

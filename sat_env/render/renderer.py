@@ -207,11 +207,55 @@ class Renderer:
 
     def render(self, camera: Camera) -> Frame:
         """Render RGB, planar depth and instance ids for a camera (any resolution)."""
+        fbo = self._draw(camera)
+        h, w = int(camera.height), int(camera.width)
+        rgb = np.empty((h, w, 3), np.uint8)
+        depth = np.empty((h, w), np.float32)
+        ids = np.empty((h, w), np.int32)
+        fbo.read_into(rgb, components=3, attachment=0, alignment=1, dtype="f1")
+        fbo.read_into(ids, components=1, attachment=1, alignment=1, dtype="i4")
+        fbo.read_into(depth, components=1, attachment=2, alignment=1, dtype="f4")
+        return Frame(rgb=rgb, depth=depth, ids=ids)
+
+    def render_ids(self, camera: Camera) -> np.ndarray:
+        """Only the instance-id image (H, W) int32: one readback instead of three, for scoring viewpoints."""
+        fbo = self._draw(camera)
+        ids = np.empty((int(camera.height), int(camera.width)), np.int32)
+        fbo.read_into(ids, components=1, attachment=1, alignment=1, dtype="i4")
+        return ids
+
+    def render_ids_many(self, cameras: list[Camera]) -> list[np.ndarray]:
+        """Instance-id images for several cameras of one size, drawn side by side into one framebuffer and read back
+        once (one GPU sync instead of one per view): for scoring many candidate viewpoints. Each tile equals
+        ``render(camera).ids`` up to a few pixels on triangle edges (rasterisation at another window offset)."""
+        if not cameras:
+            return []
+        w, h = int(cameras[0].width), int(cameras[0].height)
+        if any((int(c.width), int(c.height)) != (w, h) for c in cameras):
+            raise ValueError("render_ids_many needs cameras of one size")
         ctx = self._ensure_gl()
-        w, h = int(camera.width), int(camera.height)
-        fbo = self._framebuffer(w, h)
+        fbo = self._framebuffer(w * len(cameras), h)
         fbo.use()
         fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        for k, cam in enumerate(cameras):
+            ctx.viewport = (k * w, 0, w, h)
+            self._draw(cam, fbo)
+        ctx.viewport = (0, 0, w * len(cameras), h)
+        ids = np.empty((h, w * len(cameras)), np.int32)
+        fbo.read_into(ids, components=1, attachment=1, alignment=1, dtype="i4")
+        return [np.ascontiguousarray(ids[:, k * w:(k + 1) * w]) for k in range(len(cameras))]
+
+    def _draw(self, camera: Camera, target=None):
+        """Draw the scene for `camera` into the framebuffer of its size (or, without clearing, into `target` within
+        the current viewport) and return the framebuffer."""
+        ctx = self._ensure_gl()
+        if target is None:
+            w, h = int(camera.width), int(camera.height)
+            fbo = self._framebuffer(w, h)
+            fbo.use()
+            fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        else:
+            fbo = target
         if self._mesh is not None and len(self._mesh.indices):
             view = camera.view_matrix()
             proj = _FLIP_Y @ camera.projection_matrix(NEAR, FAR)
@@ -234,13 +278,7 @@ class Renderer:
                             prog["u_eye"].value = eye
                         current = m
                     vao.render(moderngl.TRIANGLES, vertices=count, first=first)
-        rgb = np.empty((h, w, 3), np.uint8)
-        depth = np.empty((h, w), np.float32)
-        ids = np.empty((h, w), np.int32)
-        fbo.read_into(rgb, components=3, attachment=0, alignment=1, dtype="f1")
-        fbo.read_into(ids, components=1, attachment=1, alignment=1, dtype="i4")
-        fbo.read_into(depth, components=1, attachment=2, alignment=1, dtype="f4")
-        return Frame(rgb=rgb, depth=depth, ids=ids)
+        return fbo
 
     def close(self) -> None:
         """Release this renderer's GL objects (the per-process context stays). `load` may be called again."""

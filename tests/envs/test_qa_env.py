@@ -127,6 +127,37 @@ def test_bad_actions_and_options():
         gym.make("SAT-Static-v0", size=4)
 
 
+def test_house_pool_of_seeds_and_files(tmp_path):
+    from sat_env.scene import generate_house, save_house
+
+    save_house(generate_house(5), tmp_path / "h5.json")
+    env = gym.make("SAT-Static-v0", houses=[3, str(tmp_path / "h5.json"), 3], **SMALL)
+    seen = set()
+    obs, info = env.reset(seed=0)
+    for _ in range(40):
+        seen.add(info["scene_id"])
+        obs, r, te, tr, info = env.step(0)
+        if te or tr:
+            obs, info = env.reset()
+    assert seen == {"seed:3", "house:1"}
+    # a pool house generated from seed 3 is the house generate_house(3) gives
+    assert env.unwrapped._cache[3] == generate_house(3)
+    # same seed, same episode, also with a pool (the scene is rebuilt on a seeded reset)
+    a = gym.make("SAT-Static-v0", houses=[3, 4], **SMALL)
+    b = gym.make("SAT-Static-v0", houses=[3, 4], **SMALL)
+    for env_ in (a, b):
+        env_.reset(seed=1)
+        for _ in range(7):
+            env_.step(1)
+    oa, _ = a.reset(seed=2)
+    ob, _ = b.reset(seed=2)
+    assert oa["question"] == ob["question"] and np.array_equal(oa["images"], ob["images"])
+    for bad, msg in [([], "non-empty list"), ({"rooms": []}, "non-empty list"), ([-1], "non-negative"),
+                     ([1.5], "house dicts, house JSON paths or int seeds")]:
+        with pytest.raises(ConfigError, match=msg):
+            gym.make("SAT-Static-v0", houses=bad, **SMALL)
+
+
 def test_render_rgb_array():
     env = gym.make("SAT-Static-v0", render_mode="rgb_array", **SMALL)
     env.reset(seed=0)
