@@ -88,11 +88,13 @@ class FamilyStats:
     family: str
     attempts: int = 0
     qas: list = field(default_factory=list)
+    valid_views: int = 0  # attempts whose view had a valid instance for some answer label (before balancing)
 
     def row(self, labels) -> dict:
         n = len(self.qas)
         out = {"family": self.family, "count": n, "attempts": self.attempts,
-               "success_rate": n / self.attempts if self.attempts else float("nan")}
+               "success_rate": n / self.attempts if self.attempts else float("nan"),
+               "view_rate": self.valid_views / self.attempts if self.attempts else float("nan")}
         lab = Counter(q.label for q in self.qas)
         if labels:
             fr = [lab[k] / n if n else 0.0 for k in labels]
@@ -111,10 +113,14 @@ class FamilyStats:
             c = Counter(cs)
             dev = max(dev, max(abs(c[i] / len(cs) - 1 / k) for i in range(k)))
         out["position_max_dev_pts"] = 100 * dev if n else float("nan")
-        items = [(q.question, q.choices, q.correct) for q in self.qas]
+        # The text-only baseline runs on the multiple-choice QAs (metric families also pose free-form numbers,
+        # which have no chance level); `chance` is over the same QAs.
+        mc = [q for q in self.qas if len(q.choices) > 1]
+        out["multiple_choice"] = len(mc)
+        items = [(q.question, q.choices, q.correct) for q in mc]
         half = len(items) // 2
-        chance = float(np.mean([1 / len(q.choices) for q in self.qas])) if n else float("nan")
-        if half >= 10 and all(len(q.choices) > 1 for q in self.qas):
+        chance = float(np.mean([1 / len(q.choices) for q in mc])) if mc else float("nan")
+        if half >= 10:
             # Two-fold: train on one half, test on the other, and the other way round; every QA is tested once.
             rng = np.random.default_rng(0)
             perm = rng.permutation(len(items))
@@ -135,7 +141,9 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
     """Sample about `n` QAs spread over `families` from generated houses; return one stats row per family.
 
     With `balance`, QAs pass a :class:`~qa.balance.CategoryBalancer` (as a dataset export does), so the audit
-    measures the data a model would be trained on; rejected samples count as failed attempts.
+    measures the data a model would be trained on; rejected samples count as failed attempts. ``success_rate`` is
+    accepted QAs per attempt (the target label is fixed in advance, for balance); ``view_rate`` is the fraction of
+    attempted views on which the family has a valid instance for at least one answer label.
     """
     from qa.balance import CategoryBalancer
     from qa.sampler import load_families, sample_qa
@@ -161,6 +169,7 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
     while any(unfinished(f) for f in families):
         backend.load(generate_house(house_seed))
         rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed]))
+        probe_rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed, 1]))  # view_rate probes only
         for pose in sample_views(backend, rng, views_per_house):
             for f in families:
                 if not unfinished(f):
@@ -171,6 +180,9 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
                 backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
                 stats[f].attempts += 1
                 qa = sample_qa(f, backend, rng, target_label=targets[f])
+                if qa is not None or any(sample_qa(f, backend, probe_rng, target_label=t) is not None
+                                         for t in (labels or ()) if t != targets[f]):
+                    stats[f].valid_views += 1
                 if qa is not None and balancer is not None and not balancer.accept(qa, backend.scene.objects):
                     # The label was possible here but is ahead for these categories: draw a new target (keeping it
                     # would stall the family whenever that label is the one the balancer holds back).

@@ -195,19 +195,22 @@ def cmd_audit(args) -> int:
     print(file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    cols = ["family", "count", "attempts", "success_rate", "label_balance", "label_max_dev_pts",
-            "position_max_dev_pts", "text_only_acc", "text_only_se", "chance"]
+    cols = ["family", "count", "attempts", "success_rate", "view_rate", "label_balance", "label_max_dev_pts",
+            "position_max_dev_pts", "multiple_choice", "text_only_acc", "text_only_se", "chance"]
     with open(out / "audit.csv", "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=cols)
         wr.writeheader()
         wr.writerows(rows)
     write_chart(rows, out / "audit.png")
-    print(f"{'family':<20}{'n':>6}{'success':>9}{'label dev':>11}{'pos dev':>9}{'text-only':>11}{'(se)':>7}"
-          f"{'chance':>8}")
+    print(f"{'family':<20}{'n':>6}{'success':>9}{'views':>7}{'label dev':>11}{'pos dev':>9}{'mc':>6}"
+          f"{'text-only':>11}{'(se)':>7}{'chance':>8}")
     for r in rows:
-        print(f"{r['family']:<20}{r['count']:>6}{r['success_rate']:>9.2f}{r['label_max_dev_pts']:>10.1f}p"
-              f"{r['position_max_dev_pts']:>8.1f}p{r['text_only_acc']:>11.3f}{r['text_only_se']:>7.3f}"
-              f"{r['chance']:>8.3f}")
+        print(f"{r['family']:<20}{r['count']:>6}{r['success_rate']:>9.2f}{r['view_rate']:>7.2f}"
+              f"{r['label_max_dev_pts']:>10.1f}p{r['position_max_dev_pts']:>8.1f}p{r['multiple_choice']:>6}"
+              f"{r['text_only_acc']:>11.3f}{r['text_only_se']:>7.3f}{r['chance']:>8.3f}")
+    print("success: accepted QAs per attempt (target label fixed in advance, balancer applied); views: share of "
+          "attempted views with a valid instance for some label; mc: multiple-choice QAs (the text-only baseline's "
+          "test set)")
     print(f"wrote {out}/audit.csv and {out}/audit.png")
     return 0
 
