@@ -23,9 +23,9 @@ import pytest
 from qa.context import QAContext
 from qa.core import FAMILIES
 from qa.sampler import load_families, sample_qa
-from sat_env.backends.embedded import EmbeddedBackend
 from sat_env.scene.catalog import load_catalog
-from sat_env.scene.handmade import simple_house
+
+from qa_helpers import one_room_backend
 
 CAT = load_catalog()
 ARMCHAIR = "Armchair_207_1"
@@ -37,11 +37,7 @@ SEEDS = range(12)
 load_families()
 
 
-def _backend(objects):
-    b = EmbeddedBackend(width=224, height=224)
-    b.load(simple_house([("LivingRoom", 0, 0, 6, 6)], objects=objects, agent=(3.0, 1.0, 0.0)))
-    assert b.teleport(3.0, 1.0, 0.0, 0.0).success
-    return b
+_backend = one_room_backend
 
 
 @pytest.fixture(scope="module")
