@@ -40,6 +40,7 @@ bench: setup
 	$(VPY) benchmarks/memory_bench.py
 	$(VPY) benchmarks/env_bench.py
 	$(VPY) benchmarks/qa_bench.py
+	$(VPY) benchmarks/export_bench.py
 
 clean:
 	rm -rf demo_out .pytest_cache build *.egg-info

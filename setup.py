@@ -25,7 +25,8 @@ setup(
         # torch is pinned: the unpinned name pulls a multi-GB CUDA build; 2.13.0 installs the CPU wheel.
         "rl": ["torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30", "tensorboard>=2.15", "wandb>=0.17",
                "tqdm", "rich"],
-        "test": ["pytest>=8", "torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30"],
+        "export": ["pyarrow>=14", "datasets>=3", "tqdm"],
+        "test": ["pytest>=8", "torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30", "pyarrow>=14", "datasets>=3"],
         "yaml": ["pyyaml>=6"],
     },
     entry_points={"console_scripts": ["sat=sat_env.cli:main"]},

@@ -258,6 +258,48 @@ def cmd_evaluate_agent(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from finetune.export import ExportConfig, run_export
+
+    mix = args.mix
+    if mix and mix.strip().startswith("{"):
+        try:
+            mix = json.loads(mix)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"--mix is neither a mix name nor a JSON object of family weights: {e}") from e
+    cfg = ExportConfig(num_qa=args.num_qa, out=args.out, mix=mix or "sat", families=args.families, size=args.size,
+                       formats=[f.strip() for f in args.format.split(",") if f.strip()], split=args.split,
+                       seed=args.seed, image_format=args.image_format, quality=args.quality,
+                       shard_size=args.shard_size)
+    m = run_export(cfg, workers=args.workers, engine=args.engine, resume=args.resume, progress=not args.no_progress)
+    n = sum(s["records"] for s in m["splits"].values())
+    size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
+    print(f"exported {n} QAs ({len(m['families'])} families) to {args.out} in {m['seconds']:.1f} s "
+          f"({n / max(m['seconds'], 1e-9):.1f} QA/s); {size / 2**20:.1f} MiB on disk "
+          f"({size / 2**20 / n * 1000:.1f} MiB per 1,000 QAs)")
+    for fam, c in m["families"].items():
+        print(f"  {fam:<22}{c:>8}")
+    print(f"manifest: {args.out}/manifest.json")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from finetune.stats import export_stats, write_chart
+
+    st = export_stats(args.dir)
+    for split, fams in st["splits"].items():
+        print(f"split {split}: {st['records'][split]} QAs")
+        for fam, c in fams.items():
+            shares = " ".join(f"{k}:{v:.2f}" for k, v in st["labels"].get(fam, {}).items())
+            print(f"  {fam:<22}{c:>8}   {shares if len(shares) < 90 else shares[:87] + '...'}")
+    print("image sizes: " + ", ".join(f"{k} ({v} sampled)" for k, v in st["image_sizes"].items()))
+    out = Path(args.chart or Path(args.dir) / "stats.png")
+    write_chart(st, out)
+    (out.with_suffix(".json")).write_text(json.dumps(st, indent=1) + "\n")
+    print(f"wrote {out} and {out.with_suffix('.json')}")
+    return 0
+
+
 def cmd_info(args) -> int:
     import sat_env
     from sat_env.render import gl_info
@@ -353,6 +395,36 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--out", help="output directory (default eval_out/ENV_AGENT)")
     e.add_argument("--env-kwarg", action="append", metavar="KEY=VALUE", help="env constructor argument (JSON value)")
     e.set_defaults(func=cmd_evaluate_agent)
+
+    x = sub.add_parser("export", help="export a QA dataset (SAT parquet, LLaVA JSON, chat messages JSONL)",
+                       description="Sample QAs from generated apartments and write them in resumable shards with a "
+                       "manifest (config, seeds, code version, counts, sha256 per shard). Splits are disjoint by "
+                       "house. An interrupted export (even by SIGKILL) finishes with --resume, identical to an "
+                       "uninterrupted run. Needs pyarrow for the sat format: pip install -e \".[export]\".")
+    x.add_argument("--out", required=True, help="output folder (new or empty; or an unfinished export with --resume)")
+    x.add_argument("--num-qa", type=int, required=True, help="number of QAs (SAT's train split: 175000)")
+    x.add_argument("--mix", help="sat (SAT's static/dynamic proportions, default), static, dynamic, or a JSON object "
+                   "of family weights")
+    x.add_argument("--families", nargs="+", help="families with equal weights (instead of --mix)")
+    x.add_argument("--size", type=int, default=512, help="image size in pixels (default 512, as SAT)")
+    x.add_argument("--format", default="sat,llava,messages", help="comma list of sat, llava, messages (default all)")
+    x.add_argument("--split", default="train", choices=["train", "val", "test"], help="split (own house seeds)")
+    x.add_argument("--seed", type=int, default=0, help="export seed (default 0)")
+    x.add_argument("--image-format", default="jpeg", choices=["jpeg", "png"], help="image files (default jpeg)")
+    x.add_argument("--quality", type=int, default=90, help="JPEG quality (default 90)")
+    x.add_argument("--shard-size", type=int, default=500, help="QAs per shard (default 500)")
+    x.add_argument("--workers", type=int, default=1, help="local worker processes, each with its own GL context")
+    x.add_argument("--engine", default="local", choices=["local", "ray"], help="local processes or Ray tasks")
+    x.add_argument("--resume", action="store_true", help="finish an interrupted export of the same config")
+    x.add_argument("--no-progress", action="store_true", help="no progress bar")
+    x.set_defaults(func=cmd_export)
+
+    st = sub.add_parser("stats", help="counts per family and split, label balance and image sizes of an export",
+                        description="Summarise a `sat export` folder and write a bar chart (stats.png) and "
+                        "stats.json.")
+    st.add_argument("dir", help="export folder")
+    st.add_argument("--chart", help="chart PNG path (default DIR/stats.png)")
+    st.set_defaults(func=cmd_stats)
 
     i = sub.add_parser("info", help="print version and the OpenGL renderer in use")
     i.set_defaults(func=cmd_info)

@@ -1,0 +1,41 @@
+"""Export throughput end to end (sampling, rendering, marking, encoding, writing): QAs/s for 1 and 2 workers.
+
+    .venv/bin/python benchmarks/export_bench.py [--num-qa 5000] [--size 512] [--workers 1 2] [--format sat,llava,messages]
+
+Prints QAs/s per worker count, the projected time for SAT's 175K QAs, and the size on disk per 1,000 QAs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--num-qa", type=int, default=5000)
+    ap.add_argument("--size", type=int, default=512)
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--format", default="sat,llava,messages")
+    args = ap.parse_args()
+    from finetune.export import ExportConfig, run_export
+
+    print(f"{args.num_qa} QAs, SAT mix, {args.size} px, formats {args.format}, JPEG q90")
+    print(f"{'workers':>8}{'seconds':>10}{'QA/s':>8}{'175K QAs':>11}{'MiB/1k QAs':>12}")
+    for w in args.workers:
+        out = Path(tempfile.mkdtemp(prefix="sat_export_bench_")) / "e"
+        t = time.perf_counter()
+        run_export(ExportConfig(num_qa=args.num_qa, out=str(out), size=args.size, formats=args.format.split(","),
+                                shard_size=250), workers=w, progress=False)
+        dt = time.perf_counter() - t
+        size = sum(f.stat().st_size for f in out.rglob("*") if f.is_file())
+        print(f"{w:>8}{dt:>10.1f}{args.num_qa / dt:>8.1f}{175_000 / (args.num_qa / dt) / 60:>9.0f} m"
+              f"{size / 2**20 / args.num_qa * 1000:>12.1f}", flush=True)
+        shutil.rmtree(out.parent)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,88 @@
+"""Reading exported datasets back: one torch-free iterator of QA records for every format.
+
+    from finetune.data import iter_records
+    for rec in iter_records("export/", fmt="messages", split="train"):
+        rec["question"], rec["answers"], rec["correct_index"], rec["images"]  # images: PIL images
+
+The `sat` format is also plain parquet for Hugging Face `datasets`:
+``datasets.load_dataset("parquet", data_dir="export/sat/train", split="train")`` (``images`` decode to PIL).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Iterator
+
+from sat_env.errors import ConfigError
+
+_CHOICES = re.compile(r' Choose between the following options: (.*)\.$', re.S)
+
+
+def _open(path: Path, load_images: bool):
+    if not load_images:
+        return str(path)
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return im.convert("RGB")
+
+
+def _shards(root: Path, fmt: str, split: str, pattern: str) -> list[Path]:
+    files = sorted((root / fmt / split).glob(pattern))
+    if not files:
+        raise ConfigError(f"no {fmt} files for split {split!r} under {root}: is this a `sat export` folder with "
+                          f"--format {fmt}?")
+    return files
+
+
+def iter_records(root, fmt: str = "sat", split: str = "train", load_images: bool = True) -> Iterator[dict]:
+    """Records with id, family, question_type, question, answers, correct_index, correct_answer and images (PIL
+    images, or file paths / None with ``load_images=False``), in export order."""
+    root = Path(root)
+    if fmt == "sat":
+        import pyarrow.parquet as pq
+
+        for f in _shards(root, "sat", split, "shard-*.parquet"):
+            for row in pq.read_table(f).to_pylist():
+                imgs = row.pop("images")
+                if load_images:
+                    from PIL import Image
+
+                    row["images"] = [Image.open(io.BytesIO(i["bytes"])).convert("RGB") for i in imgs]
+                else:
+                    row["images"] = [None for _ in imgs]
+                row["truth"] = json.loads(row["truth"])
+                yield row
+    elif fmt == "llava":
+        for f in _shards(root, "llava", split, "shard-*.json"):
+            for rec in json.loads(f.read_text()):
+                paths = rec["image"] if isinstance(rec["image"], list) else [rec["image"]]
+                yield {"id": rec["id"], "family": rec["family"], "question_type": rec["question_type"],
+                       "question": _question(rec["conversations"][0]["value"].split("\n")[-1]),
+                       "answers": rec["answers"], "correct_index": rec["correct_index"],
+                       "correct_answer": rec["conversations"][1]["value"],
+                       "images": [_open(root / p, load_images) for p in paths]}
+    elif fmt == "messages":
+        for f in _shards(root, "messages", split, "shard-*.jsonl"):
+            for line in f.read_text().splitlines():
+                rec = json.loads(line)
+                user, assistant = rec["messages"]
+                text = next(c["text"] for c in user["content"] if c["type"] == "text")
+                yield {"id": rec["id"], "family": rec["family"], "question_type": rec["question_type"],
+                       "question": _question(text), "answers": rec["answers"], "correct_index": rec["correct_index"],
+                       "correct_answer": assistant["content"][0]["text"],
+                       "images": [_open(root / c["image"], load_images) for c in user["content"]
+                                  if c["type"] == "image"]}
+    else:
+        raise ConfigError(f"unknown format {fmt!r}: use sat, llava or messages")
+
+
+def _question(prompt: str) -> str:
+    """The question text back from a SAT prompt body."""
+    from finetune.export import SAT_PROMPT_SUFFIX
+
+    q = _CHOICES.sub("", prompt)
+    return q[: -len(SAT_PROMPT_SUFFIX) - 1] if q.endswith(" " + SAT_PROMPT_SUFFIX) else q

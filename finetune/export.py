@@ -1,0 +1,500 @@
+"""Dataset export at SAT scale: QA records from generated apartments, written as SAT-schema parquet, LLaVA JSON and
+chat-messages JSONL, in resumable shards.
+
+    sat export --out DIR --num-qa 175000 --mix sat --size 512 --format sat,llava,messages --workers 2
+
+Layout of DIR::
+
+    export_config.json              what was asked (an export resumes only into the same config)
+    images/{split}/{shard}/...      image files (JPEG or PNG), shared by the llava and messages formats
+    sat/{split}/shard-NNNNN.parquet SAT's released schema + our columns; ``datasets.load_dataset("parquet", ...)``
+    llava/{split}/shard-NNNNN.json  LLaVA conversation records (relative image paths)
+    messages/{split}/shard-NNNNN.jsonl  chat messages records (relative image paths)
+    shards/{split}-NNNNN.json       a shard's completion marker: record count, per-family counts, sha256 of its files
+    llava/{split}.json, messages/{split}.jsonl  all shards merged, written when the export completes
+    manifest.json                   config, seeds, code version, counts per family and split, shard checksums
+
+Work is cut into shards of ``shard_size`` QAs. Shard k of a split draws its houses from its own seed range (splits
+are disjoint by house) and its randomness from ``SeedSequence([seed, split, k])``, so a shard's bytes do not depend
+on which worker made it or when. A shard is written under ``.partial/`` and moved into place file by file; its
+marker is written last. ``--resume`` deletes whatever an unfinished shard left behind and makes it again: no record
+is lost or duplicated, and the result equals an uninterrupted run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import shutil
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sat_env.errors import ConfigError
+
+FORMATS = ("sat", "llava", "messages")
+SPLITS = ("train", "val", "test")
+# House seed ranges per split (disjoint from each other and from ObjectNav's evaluation houses at 1,000,000+ and
+# 1,500,000+). Shard k of a split uses seeds base + k * HOUSES_PER_SHARD + [0, HOUSES_PER_SHARD).
+SPLIT_HOUSE_BASE = {"train": 0, "val": 2_000_000, "test": 3_000_000}
+SPLIT_CODE = {"train": 0, "val": 1, "test": 2}
+HOUSES_PER_SHARD = 1000
+MAX_SHARDS = 1000  # 1000 shards x HOUSES_PER_SHARD seeds stay inside a split's 1,000,000-seed range
+QUESTIONS_PER_HOUSE = 10
+SAT_PROMPT_SUFFIX = "Answer the question using a single word or phrase."
+
+
+@dataclass
+class ExportConfig:
+    num_qa: int
+    out: str
+    mix: str | dict = "sat"
+    families: list[str] | None = None
+    size: int = 512
+    formats: list[str] = field(default_factory=lambda: list(FORMATS))
+    split: str = "train"
+    seed: int = 0
+    image_format: str = "jpeg"
+    quality: int = 90
+    shard_size: int = 500
+
+    def identity(self) -> dict:
+        """What must match for a resume (everything but the output path)."""
+        d = asdict(self)
+        d.pop("out")
+        return d
+
+    def check(self) -> None:
+        if self.num_qa < 1:
+            raise ConfigError(f"--num-qa must be >= 1, got {self.num_qa}")
+        if not (16 <= self.size <= 2048):
+            raise ConfigError(f"--size must be 16..2048 pixels, got {self.size}")
+        bad = [f for f in self.formats if f not in FORMATS]
+        if bad or not self.formats:
+            raise ConfigError(f"unknown --format {bad or self.formats}: use a comma list of {', '.join(FORMATS)}")
+        if self.split not in SPLITS:
+            raise ConfigError(f"--split must be one of {', '.join(SPLITS)}, got {self.split!r}")
+        if self.image_format not in ("jpeg", "png"):
+            raise ConfigError(f"--image-format must be jpeg or png, got {self.image_format!r}")
+        if not (1 <= self.quality <= 100):
+            raise ConfigError(f"--quality must be 1..100, got {self.quality}")
+        if not (1 <= self.shard_size <= 100_000):
+            raise ConfigError(f"--shard-size must be 1..100000, got {self.shard_size}")
+        if self.n_shards > MAX_SHARDS:
+            raise ConfigError(f"{self.num_qa} QAs in shards of {self.shard_size} is more than {MAX_SHARDS} shards: "
+                              "raise --shard-size")
+        if "sat" in self.formats:
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError as e:
+                raise ConfigError('the sat (parquet) format needs pyarrow: pip install -e ".[export]", or pass '
+                                  "--format llava,messages") from e
+        from qa.mixes import resolve_mix
+        from qa.sampler import load_families
+
+        resolve_mix(self.mix, self.families, available=load_families())
+
+    @property
+    def n_shards(self) -> int:
+        return -(-self.num_qa // self.shard_size)
+
+    def shard_count(self, k: int) -> int:
+        return min(self.shard_size, self.num_qa - k * self.shard_size)
+
+
+def code_version() -> str:
+    """The package version plus the git commit when run from a checkout."""
+    from sat_env import __version__
+
+    head = Path(__file__).resolve().parent.parent / ".git" / "HEAD"
+    try:
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            ref = (head.parent / ref[5:]).read_text().strip()
+        return f"{__version__}+g{ref[:10]}"
+    except OSError:
+        return __version__
+
+
+# --- records ----------------------------------------------------------------------------------------------------
+def sat_prompt(question: str, choices: list[str]) -> str:
+    """SAT's LLaVA prompt body: question, instruction, quoted choices joined with "or"."""
+    if len(choices) == 1:
+        return f"{question} {SAT_PROMPT_SUFFIX}"
+    quoted = [f'"{c}"' for c in choices]
+    opts = " or ".join(quoted) if len(quoted) == 2 else ", ".join(quoted[:-1]) + ", or " + quoted[-1]
+    return f"{question} {SAT_PROMPT_SUFFIX} Choose between the following options: {opts}."
+
+
+def _encode(img: np.ndarray, fmt: str, quality: int) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    if fmt == "jpeg":
+        Image.fromarray(img).save(buf, format="JPEG", quality=quality, subsampling=0 if quality >= 90 else 2)
+    else:
+        Image.fromarray(img).save(buf, format="PNG", compress_level=6)
+    return buf.getvalue()
+
+
+def sample_shard(cfg: ExportConfig, k: int, progress=None) -> list[dict]:
+    """The QA records of shard k (images encoded), deterministic in (config, k)."""
+    import gymnasium as gym  # noqa: F401
+
+    from sat_env.envs.qa_env import SATQAEnv
+
+    base = SPLIT_HOUSE_BASE[cfg.split] + k * HOUSES_PER_SHARD
+    env = SATQAEnv(families=cfg.families, mix=cfg.mix, size=cfg.size, num_questions=QUESTIONS_PER_HOUSE,
+                   houses=list(range(base, base + HOUSES_PER_SHARD)))
+    seed = int(np.random.SeedSequence([cfg.seed, SPLIT_CODE[cfg.split], k]).generate_state(1)[0])
+    env.reset(seed=seed)
+    ext = "jpg" if cfg.image_format == "jpeg" else "png"
+    records = []
+    n = cfg.shard_count(k)
+    while len(records) < n:
+        priv = env.privileged()
+        qa = priv["qa"]
+        rid = f"{cfg.split}-{k:05d}-{len(records):05d}"
+        images = [(f"images/{cfg.split}/{k:05d}/{rid}_{i}.{ext}", _encode(qa.frames[role], cfg.image_format,
+                                                                         cfg.quality))
+                  for i, role in enumerate(qa.images)]
+        records.append({
+            "id": rid, "split": cfg.split, "family": qa.family, "question_type": qa.sat_type,
+            "question": qa.question, "answers": list(qa.choices), "correct_index": int(qa.correct),
+            "correct_answer": qa.choices[qa.correct], "label": qa.label, "house": priv["scene_id"],
+            "objects": list(qa.objects), "truth": qa.truth, "numeric": qa.numeric, "unit": qa.unit,
+            "image_roles": list(qa.images), "images": images,
+        })
+        if progress:
+            progress(1)
+        _, _, terminated, _, _ = env.step(qa.correct)
+        if terminated:
+            env.reset()
+    env.close()
+    return records
+
+
+def _llava(rec: dict) -> dict:
+    tags = "\n".join("<image>" for _ in rec["images"])
+    return {"id": rec["id"], "image": [p for p, _ in rec["images"]] if len(rec["images"]) > 1 else rec["images"][0][0],
+            "conversations": [{"from": "human", "value": f"{tags}\n{sat_prompt(rec['question'], rec['answers'])}"},
+                              {"from": "gpt", "value": rec["correct_answer"]}],
+            "family": rec["family"], "question_type": rec["question_type"], "answers": rec["answers"],
+            "correct_index": rec["correct_index"]}
+
+
+def _messages(rec: dict) -> dict:
+    content = [{"type": "image", "image": p} for p, _ in rec["images"]]
+    content.append({"type": "text", "text": sat_prompt(rec["question"], rec["answers"])})
+    return {"id": rec["id"], "messages": [{"role": "user", "content": content},
+                                          {"role": "assistant", "content": [{"type": "text",
+                                                                             "text": rec["correct_answer"]}]}],
+            "family": rec["family"], "question_type": rec["question_type"], "answers": rec["answers"],
+            "correct_index": rec["correct_index"]}
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(type(o).__name__)
+
+
+def _dumps(obj) -> str:
+    return json.dumps(obj, sort_keys=True, default=_json_default, ensure_ascii=False)
+
+
+# Hugging Face `datasets` features of the parquet columns (stored in the schema metadata, as `datasets` writes it),
+# so that `images` decodes to a list of PIL images.
+HF_FEATURES = {
+    "images": {"feature": {"_type": "Image"}, "_type": "List"},
+    "question": {"dtype": "string", "_type": "Value"},
+    "answers": {"feature": {"dtype": "string", "_type": "Value"}, "_type": "List"},
+    "question_type": {"dtype": "string", "_type": "Value"},
+    "correct_answer": {"dtype": "string", "_type": "Value"},
+    "correct_index": {"dtype": "int64", "_type": "Value"},
+    "family": {"dtype": "string", "_type": "Value"},
+    "id": {"dtype": "string", "_type": "Value"},
+    "split": {"dtype": "string", "_type": "Value"},
+    "house": {"dtype": "string", "_type": "Value"},
+    "truth": {"dtype": "string", "_type": "Value"},
+}
+
+
+def _parquet_bytes(records: list[dict]) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    img_t = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
+    schema = pa.schema([
+        ("images", pa.list_(img_t)), ("question", pa.string()), ("answers", pa.list_(pa.string())),
+        ("question_type", pa.string()), ("correct_answer", pa.string()), ("correct_index", pa.int64()),
+        ("family", pa.string()), ("id", pa.string()), ("split", pa.string()), ("house", pa.string()),
+        ("truth", pa.string()),
+    ], metadata={b"huggingface": json.dumps({"info": {"features": HF_FEATURES}}).encode()})
+    cols = {
+        "images": [[{"bytes": b, "path": Path(p).name} for p, b in r["images"]] for r in records],
+        "question": [r["question"] for r in records],
+        "answers": [r["answers"] for r in records],
+        "question_type": [r["question_type"] for r in records],
+        "correct_answer": [r["correct_answer"] for r in records],
+        "correct_index": [r["correct_index"] for r in records],
+        "family": [r["family"] for r in records],
+        "id": [r["id"] for r in records],
+        "split": [r["split"] for r in records],
+        "house": [r["house"] for r in records],
+        "truth": [_dumps({"truth": r["truth"], "objects": r["objects"], "label": r["label"], "numeric": r["numeric"],
+                          "unit": r["unit"], "image_roles": r["image_roles"]}) for r in records],
+    }
+    table = pa.table(cols, schema=schema)
+    buf = io.BytesIO()
+    pq.write_table(table, buf, compression="zstd", row_group_size=100)
+    return buf.getvalue()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def shard_files(cfg: ExportConfig, k: int) -> dict[str, str]:
+    """Relative paths of shard k's files (and its image folder) per format."""
+    name = f"shard-{k:05d}"
+    out = {"images": f"images/{cfg.split}/{k:05d}"}
+    if "sat" in cfg.formats:
+        out["sat"] = f"sat/{cfg.split}/{name}.parquet"
+    if "llava" in cfg.formats:
+        out["llava"] = f"llava/{cfg.split}/{name}.json"
+    if "messages" in cfg.formats:
+        out["messages"] = f"messages/{cfg.split}/{name}.jsonl"
+    return out
+
+
+def marker_path(cfg: ExportConfig, k: int) -> str:
+    return f"shards/{cfg.split}-{k:05d}.json"
+
+
+def clear_shard(root: Path, cfg: ExportConfig, k: int) -> None:
+    """Remove whatever an unfinished shard k left behind."""
+    for rel in shard_files(cfg, k).values():
+        p = root / rel
+        if p.is_dir():
+            shutil.rmtree(p)
+        elif p.exists():
+            p.unlink()
+    shutil.rmtree(root / ".partial" / f"{cfg.split}-{k:05d}", ignore_errors=True)
+
+
+def write_shard(cfg_dict: dict, k: int, progress=None) -> dict:
+    """Make shard k and write it (worker entry point; `cfg_dict` is ExportConfig as a dict). Returns its marker."""
+    cfg = ExportConfig(**cfg_dict)
+    root = Path(cfg.out)
+    clear_shard(root, cfg, k)
+    records = sample_shard(cfg, k, progress)
+    tmp = root / ".partial" / f"{cfg.split}-{k:05d}"
+    files = shard_files(cfg, k)
+    (tmp / "images").mkdir(parents=True)
+    for r in records:
+        for p, b in r["images"]:
+            (tmp / "images" / Path(p).name).write_bytes(b)
+    if "sat" in files:
+        (tmp / "sat").write_bytes(_parquet_bytes(records))
+    if "llava" in files:
+        (tmp / "llava").write_text(json.dumps([_llava(r) for r in records], indent=1, ensure_ascii=False) + "\n")
+    if "messages" in files:
+        (tmp / "messages").write_text("".join(json.dumps(_messages(r), ensure_ascii=False) + "\n" for r in records))
+    sums = {}
+    for kind, rel in files.items():
+        src, dst = tmp / kind, root / rel
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        if kind == "images":
+            h = hashlib.sha256()
+            for f in sorted(src.iterdir()):
+                h.update(f.name.encode())
+                h.update(f.read_bytes())
+            sums[rel] = h.hexdigest()
+        else:
+            sums[rel] = _sha256(src)
+        os.replace(src, dst)
+    marker = {"shard": k, "split": cfg.split, "records": len(records),
+              "families": dict(sorted(Counter(r["family"] for r in records).items())),
+              "labels": dict(sorted(Counter(f"{r['family']}:{r['label']}" for r in records).items())),
+              "sha256": sums}
+    m = root / marker_path(cfg, k)
+    m.parent.mkdir(parents=True, exist_ok=True)
+    m.with_suffix(".tmp").write_text(json.dumps(marker, indent=1, sort_keys=True) + "\n")
+    os.replace(m.with_suffix(".tmp"), m)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return marker
+
+
+# --- the job ------------------------------------------------------------------------------------------------------
+def prepare(cfg: ExportConfig, resume: bool) -> list[int]:
+    """Check the output folder, record the config, and return the shards still to make."""
+    cfg.check()
+    root = Path(cfg.out)
+    conf = root / "export_config.json"
+    if root.exists() and not root.is_dir():
+        raise ConfigError(f"--out {root} is a file: pass a folder")
+    if root.is_dir() and any(root.iterdir()):
+        if not conf.is_file():
+            raise ConfigError(f"{root} is not empty and is not a SAT-Env export: choose an empty or new --out folder")
+        old = json.loads(conf.read_text())
+        if old != cfg.identity():
+            diff = sorted(k for k in set(old) | set(cfg.identity()) if old.get(k) != cfg.identity().get(k))
+            raise ConfigError(f"{root} holds an export with other settings ({', '.join(diff)} differ): use a new "
+                              "--out folder, or repeat the original options with --resume")
+        if not resume:
+            done = (root / "manifest.json").is_file()
+            raise ConfigError(f"{root} already holds {'a finished' if done else 'an unfinished'} export of this "
+                              f"config: {'use a new --out folder' if done else 'pass --resume to finish it'}")
+    root.mkdir(parents=True, exist_ok=True)
+    if not conf.is_file():
+        conf.with_suffix(".tmp").write_text(json.dumps(cfg.identity(), indent=1, sort_keys=True) + "\n")
+        os.replace(conf.with_suffix(".tmp"), conf)
+    shutil.rmtree(root / ".partial", ignore_errors=True)
+    (root / "manifest.json").unlink(missing_ok=True)  # rewritten when the export completes
+    todo = []
+    for k in range(cfg.n_shards):
+        if not (root / marker_path(cfg, k)).is_file():
+            clear_shard(root, cfg, k)
+            todo.append(k)
+    return todo
+
+
+def _init_worker():
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+
+def run_export(cfg: ExportConfig, workers: int = 1, engine: str = "local", resume: bool = False,
+               progress: bool = True) -> dict:
+    """Run (or finish, with `resume`) an export; returns the manifest."""
+    if workers < 1:
+        raise ConfigError(f"--workers must be >= 1, got {workers}")
+    if engine not in ("local", "ray"):
+        raise ConfigError(f"--engine must be local or ray, got {engine!r}")
+    todo = prepare(cfg, resume)
+    root = Path(cfg.out)
+    total = sum(cfg.shard_count(k) for k in todo)
+    bar = _Bar(total, enabled=progress)
+    t0 = time.monotonic()
+    cd = asdict(cfg)
+    if engine == "ray":
+        _run_ray(cd, todo, bar)
+    elif workers == 1:
+        for k in todo:
+            write_shard(cd, k, progress=bar.update)
+    else:
+        import multiprocessing as mp
+
+        # spawn: a GL context does not survive fork (see README, Processes and threads)
+        with mp.get_context("spawn").Pool(workers, initializer=_init_worker) as pool:
+            for marker in pool.imap_unordered(_write_shard_star, [(cd, k) for k in todo]):
+                bar.update(marker["records"])
+    bar.close()
+    manifest = finalize(cfg)
+    manifest["seconds"] = round(time.monotonic() - t0, 2)
+    return manifest
+
+
+def _write_shard_star(args):
+    return write_shard(*args)
+
+
+def _run_ray(cfg_dict: dict, todo: list[int], bar) -> None:
+    try:
+        import ray
+    except ImportError as e:
+        raise ConfigError('--engine ray needs ray: pip install "ray[default]" (or use --engine local)') from e
+    if not ray.is_initialized():
+        ray.init(ignore_reinit_error=True, log_to_driver=False)
+    task = ray.remote(write_shard)
+    pending = [task.remote(cfg_dict, k) for k in todo]
+    while pending:
+        done, pending = ray.wait(pending, num_returns=1)
+        for ref in done:
+            bar.update(ray.get(ref)["records"])
+
+
+def finalize(cfg: ExportConfig) -> dict:
+    """Merge the per-shard LLaVA / messages files and write the manifest (after every shard is complete)."""
+    root = Path(cfg.out)
+    markers = []
+    for k in range(cfg.n_shards):
+        m = root / marker_path(cfg, k)
+        if not m.is_file():
+            raise ConfigError(f"shard {k} of {cfg.out} is not complete: run again with --resume")
+        markers.append(json.loads(m.read_text()))
+    if "llava" in cfg.formats:
+        merged = []
+        for k in range(cfg.n_shards):
+            merged.extend(json.loads((root / shard_files(cfg, k)["llava"]).read_text()))
+        _atomic_text(root / f"llava/{cfg.split}.json", json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
+    if "messages" in cfg.formats:
+        _atomic_text(root / f"messages/{cfg.split}.jsonl",
+                     "".join((root / shard_files(cfg, k)["messages"]).read_text() for k in range(cfg.n_shards)))
+    fam = Counter()
+    labels = Counter()
+    for m in markers:
+        fam.update(m["families"])
+        labels.update(m["labels"])
+    manifest = {
+        "config": cfg.identity(), "code_version": code_version(), "created_by": "sat export",
+        "splits": {cfg.split: {"records": sum(m["records"] for m in markers),
+                               "house_seeds": [SPLIT_HOUSE_BASE[cfg.split],
+                                               SPLIT_HOUSE_BASE[cfg.split] + cfg.n_shards * HOUSES_PER_SHARD]}},
+        "families": dict(sorted(fam.items())), "labels": dict(sorted(labels.items())),
+        "shards": [{"shard": m["shard"], "records": m["records"], "sha256": m["sha256"]} for m in markers],
+    }
+    _atomic_text(root / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    shutil.rmtree(root / ".partial", ignore_errors=True)
+    return manifest
+
+
+def _atomic_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+class _Bar:
+    """tqdm when installed, else a plain stderr line: QAs done, QAs/s, ETA."""
+
+    def __init__(self, total: int, enabled: bool = True):
+        self.total, self.n, self.t0, self.enabled = total, 0, time.monotonic(), enabled
+        self.tqdm = None
+        if enabled:
+            try:
+                from tqdm import tqdm
+
+                self.tqdm = tqdm(total=total, unit="QA", smoothing=0.1, file=sys.stderr)
+            except ImportError:
+                pass
+        self._last = 0.0
+
+    def update(self, n: int = 1) -> None:
+        self.n += n
+        if self.tqdm is not None:
+            self.tqdm.update(n)
+        elif self.enabled and (time.monotonic() - self._last > 2 or self.n == self.total):
+            self._last = time.monotonic()
+            rate = self.n / max(1e-9, self._last - self.t0)
+            eta = (self.total - self.n) / rate if rate > 0 else float("inf")
+            print(f"\r{self.n}/{self.total} QAs  {rate:.1f} QA/s  ETA {eta:.0f} s", end="", file=sys.stderr)
+
+    def close(self) -> None:
+        if self.tqdm is not None:
+            self.tqdm.close()
+        elif self.enabled:
+            print(file=sys.stderr)
