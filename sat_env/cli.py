@@ -121,11 +121,28 @@ def cmd_render(args) -> int:
 
 def cmd_demo(args) -> int:
     out = Path(args.out)
-    print("SAT-Env demo: generating an apartment and rendering views (embedded backend)")
+    print("SAT-Env demo (embedded backend)\n1/4 generating an apartment and rendering views")
     ns = argparse.Namespace(seed=args.seed, out=str(out / "scene"), size=(512, 512), fov=90.0, views=4,
                             config=None, rooms=None)
     cmd_scene(ns)
-    print(f"demo outputs are in {out}/scene (open topdown.png and rgb.png)")
+    print(f"2/4 exporting {args.num_qa} QAs (SAT mix, 224 px) in the sat, llava and messages formats")
+    import shutil
+
+    shutil.rmtree(out / "export", ignore_errors=True)  # the demo starts afresh each time
+    cmd_export(argparse.Namespace(num_qa=args.num_qa, out=str(out / "export"), mix="sat", families=None, size=224,
+                                  format="sat,llava,messages", split="train", seed=args.seed, image_format="jpeg",
+                                  quality=90, shard_size=100, workers=1, engine="local", resume=False,
+                                  no_progress=False))
+    print("3/4 dataset statistics")
+    cmd_stats(argparse.Namespace(dir=str(out / "export"), chart=None))
+    print("4/4 a short rollout of SAT-Dynamic-v0 with the oracle agent")
+    from agents.evaluate import evaluate
+
+    s = evaluate("oracle", "SAT-Dynamic-v0", 2, env_kwargs={"size": 224, "num_questions": 5},
+                 out=str(out / "rollout"), video_dir=str(out / "rollout" / "video"))
+    print(f"  oracle accuracy {s['table'][-1]['accuracy']:.2f} over {s['table'][-1]['questions']} questions")
+    print(f"demo outputs are in {out}/: scene/ (topdown.png, rgb*.png), export/ (manifest.json, sat/, llava/, "
+          "messages/, images/, stats.png), rollout/ (summary.csv, video/)")
     return 0
 
 
@@ -344,7 +361,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="the main job on the embedded default (what `make demo` runs)")
     d.add_argument("--out", default="demo_out", help="output directory (default demo_out)")
-    d.add_argument("--seed", type=int, default=0, help="house seed (default 0)")
+    d.add_argument("--seed", type=int, default=0, help="house and export seed (default 0)")
+    d.add_argument("--num-qa", type=int, default=300, help="QAs in the demo export (default 300)")
     d.set_defaults(func=cmd_demo)
 
     a = sub.add_parser("ask", help="sample one spatial question in a generated apartment and write its images",

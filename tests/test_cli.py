@@ -52,3 +52,15 @@ def test_errors_exit_nonzero(tmp_path):
     r = run("scene", "--out", str(tmp_path / "s2"), "--config", str(tmp_path / "bad.json"))
     assert r.returncode == 2 and "unknown HouseConfig key" in r.stderr
     assert not (tmp_path / "s2").exists()
+
+
+def test_demo_runs_the_main_job_end_to_end(tmp_path, capsys):
+    from sat_env.cli import main as sat_main
+
+    assert sat_main(["demo", "--out", str(tmp_path), "--num-qa", "20"]) == 0
+    text = capsys.readouterr().out
+    assert "oracle accuracy 1.00" in text
+    assert (tmp_path / "scene" / "topdown.png").is_file()
+    assert (tmp_path / "export" / "manifest.json").is_file() and (tmp_path / "export" / "stats.png").is_file()
+    assert len((tmp_path / "export" / "messages" / "train.jsonl").read_text().splitlines()) == 20
+    assert (tmp_path / "rollout" / "summary.csv").is_file()
