@@ -132,39 +132,38 @@ class OracleNavAgent:
 
     def _greedy(self, pose) -> int:
         """Fallback: the free heading whose move lowers the goal distance most (avoiding revisited spots)."""
-        x, z = pose.x, pose.z
         best = None
-        for yaw in YAWS:
-            if not self._can_move(x, z, yaw):
-                continue
-            t = math.radians(yaw)
-            nx, nz = x + STEP * math.sin(t), z + STEP * math.cos(t)
+        for yaw, nx, nz in self._free_moves(pose):
             v = self._field_at(nx, nz) + 0.5 * self.visits.get((round(nx, 2), round(nz, 2)), 0)
             if best is None or v < best[0]:
                 best = (v, yaw)
         if best is None:
             return RIGHT
-        yaw = best[1]
-        return MOVE if abs(_angdiff(pose.yaw, yaw)) < 1e-6 else self._turn(pose.yaw, yaw)
+        return self._head(pose, best[1])
 
     def _approach(self, pose, force: bool = False) -> int | None:
         """Turn to / take the free move that brings the agent closest to a target footprint; None if no move gets
         closer (unless force)."""
-        x, z = pose.x, pose.z
-        here = float(rect_distance(np.array([x]), np.array([z]), self.fps).min())
+        here = float(rect_distance(np.array([pose.x]), np.array([pose.z]), self.fps).min())
         best = None
-        for yaw in YAWS:
-            if not self._can_move(x, z, yaw):
-                continue
-            t = math.radians(yaw)
-            nx, nz = x + STEP * math.sin(t), z + STEP * math.cos(t)
+        for yaw, nx, nz in self._free_moves(pose):
             d = float(rect_distance(np.array([nx]), np.array([nz]), self.fps).min())
             cost = (d, abs(_angdiff(pose.yaw, yaw)))
             if best is None or cost < best[0]:
                 best = (cost, yaw)
         if best is None or (not force and best[0][0] > here - 0.02):
             return RIGHT if force else None
-        yaw = best[1]
+        return self._head(pose, best[1])
+
+    def _free_moves(self, pose):
+        """(yaw, x, z) for every heading in YAWS whose STEP move from the pose is free."""
+        for yaw in YAWS:
+            if self._can_move(pose.x, pose.z, yaw):
+                t = math.radians(yaw)
+                yield yaw, pose.x + STEP * math.sin(t), pose.z + STEP * math.cos(t)
+
+    def _head(self, pose, yaw: float) -> int:
+        """MoveAhead when already facing `yaw`, else the turn towards it."""
         return MOVE if abs(_angdiff(pose.yaw, yaw)) < 1e-6 else self._turn(pose.yaw, yaw)
 
     def _turn(self, yaw: float, want: float) -> int:

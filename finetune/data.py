@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
+from finetune.export import SAT_PROMPT_SUFFIX
 from sat_env.errors import ConfigError
 
 _CHOICES = re.compile(r' Choose between the following options: (.*)\.$', re.S)
@@ -82,7 +83,5 @@ def iter_records(root, fmt: str = "sat", split: str = "train", load_images: bool
 
 def _question(prompt: str) -> str:
     """The question text back from a SAT prompt body."""
-    from finetune.export import SAT_PROMPT_SUFFIX
-
     q = _CHOICES.sub("", prompt)
     return q[: -len(SAT_PROMPT_SUFFIX) - 1] if q.endswith(" " + SAT_PROMPT_SUFFIX) else q

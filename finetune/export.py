@@ -145,8 +145,6 @@ def _encode(img: np.ndarray, fmt: str, quality: int) -> bytes:
 
 def sample_shard(cfg: ExportConfig, k: int, progress=None) -> list[dict]:
     """The QA records of shard k (images encoded), deterministic in (config, k)."""
-    import gymnasium as gym  # noqa: F401
-
     from sat_env.envs.qa_env import SATQAEnv
 
     base = SPLIT_HOUSE_BASE[cfg.split] + k * HOUSES_PER_SHARD
@@ -259,14 +257,6 @@ def _parquet_bytes(records: list[dict]) -> bytes:
     return buf.getvalue()
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def shard_files(cfg: ExportConfig, k: int) -> dict[str, str]:
     """Relative paths of shard k's files (and its image folder) per format."""
     name = f"shard-{k:05d}"
@@ -304,28 +294,25 @@ def write_shard(cfg_dict: dict, k: int, progress=None) -> dict:
     tmp = root / ".partial" / f"{cfg.split}-{k:05d}"
     files = shard_files(cfg, k)
     (tmp / "images").mkdir(parents=True)
-    for r in records:
-        for p, b in r["images"]:
-            (tmp / "images" / Path(p).name).write_bytes(b)
-    if "sat" in files:
-        (tmp / "sat").write_bytes(_parquet_bytes(records))
-    if "llava" in files:
-        (tmp / "llava").write_text(json.dumps([_llava(r) for r in records], indent=1, ensure_ascii=False) + "\n")
-    if "messages" in files:
-        (tmp / "messages").write_text("".join(json.dumps(_messages(r), ensure_ascii=False) + "\n" for r in records))
-    sums = {}
+    h = hashlib.sha256()  # the image folder's checksum: names and bytes in name order
+    for name, data in sorted((Path(p).name, b) for r in records for p, b in r["images"]):
+        (tmp / "images" / name).write_bytes(data)
+        h.update(name.encode())
+        h.update(data)
+    sums = {files["images"]: h.hexdigest()}
+    payloads = {"sat": lambda: _parquet_bytes(records),
+                "llava": lambda: (json.dumps([_llava(r) for r in records], indent=1, ensure_ascii=False)
+                                  + "\n").encode(),
+                "messages": lambda: "".join(json.dumps(_messages(r), ensure_ascii=False) + "\n"
+                                            for r in records).encode()}
+    for kind in [f for f in files if f != "images"]:
+        data = payloads[kind]()
+        (tmp / kind).write_bytes(data)
+        sums[files[kind]] = hashlib.sha256(data).hexdigest()
     for kind, rel in files.items():
-        src, dst = tmp / kind, root / rel
+        dst = root / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
-        if kind == "images":
-            h = hashlib.sha256()
-            for f in sorted(src.iterdir()):
-                h.update(f.name.encode())
-                h.update(f.read_bytes())
-            sums[rel] = h.hexdigest()
-        else:
-            sums[rel] = _sha256(src)
-        os.replace(src, dst)
+        os.replace(tmp / kind, dst)
     marker = {"shard": k, "split": cfg.split, "records": len(records),
               "families": dict(sorted(Counter(r["family"] for r in records).items())),
               "labels": dict(sorted(Counter(f"{r['family']}:{r['label']}" for r in records).items())),

@@ -523,27 +523,27 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
         matches.append((obj, bng, truth, label))
     # Prefer the drawn k (spreads k over GOAL_K); any k in GOAL_K otherwise (both turn options carry the same k,
     # so k says nothing about the answer).
-    matches.sort(key=lambda m: m[3] != "straight" and _round10(m[1]) != want_k)
-    for obj, bng, truth, label in matches[:1]:
-        k = want_k if label == "straight" else _round10(bng)
-        truth["k"] = k
-        frames = {"view": ctx.view.rgb, "marked": ctx.dots([(obj, "1")])}
-        name = ctx.name(obj, mark="1")
-        if label != "straight" and rng.random() < GOAL_FOLLOWUP_PROB:
-            turn_side = pick(rng, ("left", "right"))
-            q = pick(rng, GOAL_FOLLOWUP).format(obj=name, turn=f"{turn_side} by {k} degrees")
-            # Facing away: the turn increases the angle between the heading and the object (wrong side).
-            away = turn_side != label
-            truth["followup_turn"] = _signed_turn(turn_side, k)
-            truth["followup_bearing_after"] = bng - truth["followup_turn"]
-            choices, correct = shuffle_choices(["yes", "no"], 0 if away else 1, rng)
-        else:
-            q = pick(rng, GOAL_TEMPLATES).format(obj=name)
-            options = [f"left by {k} degrees", f"right by {k} degrees", GOAL_STRAIGHT]
-            correct_text = GOAL_STRAIGHT if label == "straight" else f"{label} by {k} degrees"
-            choices, correct = shuffle_choices(options, options.index(correct_text), rng)
-        return QA(q, choices, correct, "goal_aiming", "goal_aim", ["marked"], frames, [obj.object_id], truth, label)
-    return None
+    if not matches:
+        return None
+    obj, bng, truth, label = min(matches, key=lambda m: m[3] != "straight" and _round10(m[1]) != want_k)
+    k = want_k if label == "straight" else _round10(bng)
+    truth["k"] = k
+    frames = {"view": ctx.view.rgb, "marked": ctx.dots([(obj, "1")])}
+    name = ctx.name(obj, mark="1")
+    if label != "straight" and rng.random() < GOAL_FOLLOWUP_PROB:
+        turn_side = pick(rng, ("left", "right"))
+        q = pick(rng, GOAL_FOLLOWUP).format(obj=name, turn=f"{turn_side} by {k} degrees")
+        # Facing away: the turn increases the angle between the heading and the object (wrong side).
+        away = turn_side != label
+        truth["followup_turn"] = _signed_turn(turn_side, k)
+        truth["followup_bearing_after"] = bng - truth["followup_turn"]
+        choices, correct = shuffle_choices(["yes", "no"], 0 if away else 1, rng)
+    else:
+        q = pick(rng, GOAL_TEMPLATES).format(obj=name)
+        options = [f"left by {k} degrees", f"right by {k} degrees", GOAL_STRAIGHT]
+        correct_text = GOAL_STRAIGHT if label == "straight" else f"{label} by {k} degrees"
+        choices, correct = shuffle_choices(options, options.index(correct_text), rng)
+    return QA(q, choices, correct, "goal_aiming", "goal_aim", ["marked"], frames, [obj.object_id], truth, label)
 
 
 # ===================================================================================================================

@@ -114,6 +114,17 @@ def _yes_no(answer_yes: bool) -> tuple[list[str], int]:
     return ["yes", "no"], 0 if answer_yes else 1
 
 
+def _word_or_yes_no(rng: np.random.Generator, p_word: float, words: tuple[str, str], templates, yesno: dict,
+                    target: str, shown: tuple[str, str] | None = None, **names) -> tuple[str, list[str], int]:
+    """(question, choices, correct): with probability p_word a "{x} ... {words[0]} or {words[1]} ... {y}?" question
+    answered by the word (as `shown`, if given); otherwise a yes/no question about one of the two words (the keys
+    of `yesno`), drawn uniformly."""
+    if rng.random() < p_word:
+        return pick(rng, templates).format(**names), list(shown or words), words.index(target)
+    asks = pick(rng, words)
+    return (pick(rng, yesno[asks]).format(**names), *_yes_no(asks == target))
+
+
 # --- count --------------------------------------------------------------------------------------------------------
 
 # px at 512^2 (scaled by area): an instance with fewer mask pixels is a sliver nobody would count. A category with an
@@ -273,13 +284,8 @@ def front_behind(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | 
         if ref is None:
             continue
         (nx, ny), frames, images = ref
-        if rng.random() < 0.5:
-            q = pick(rng, FRONT_BEHIND_TEMPLATES).format(x=nx, y=ny)
-            choices, correct = ["in front", "behind"], 0 if target == "front" else 1
-        else:
-            asks = pick(rng, ("front", "behind"))
-            q = pick(rng, FRONT_BEHIND_YESNO[asks]).format(x=nx, y=ny)
-            choices, correct = _yes_no(asks == target)
+        q, choices, correct = _word_or_yes_no(rng, 0.5, ("front", "behind"), FRONT_BEHIND_TEMPLATES,
+                                              FRONT_BEHIND_YESNO, target, shown=("in front", "behind"), x=nx, y=ny)
         return _finish(ctx, "front_behind", q, choices, correct, rng, [x, y], frames, images,
                        {"forward_x": float(fx), "forward_y": float(fy)}, target)
     return None
@@ -321,13 +327,8 @@ def above_below(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
         if ref is None:
             continue
         (nx, ny), frames, images = ref
-        if rng.random() < 0.6:
-            q = pick(rng, ABOVE_BELOW_TEMPLATES).format(x=nx, y=ny)
-            choices, correct = ["above", "below"], 0 if target == "above" else 1
-        else:
-            asks = pick(rng, ("above", "below"))
-            q = pick(rng, ABOVE_BELOW_YESNO[asks]).format(x=nx, y=ny)
-            choices, correct = _yes_no(asks == target)
+        q, choices, correct = _word_or_yes_no(rng, 0.6, ("above", "below"), ABOVE_BELOW_TEMPLATES,
+                                              ABOVE_BELOW_YESNO, target, x=nx, y=ny)
         return _finish(ctx, "above_below", q, choices, correct, rng, [x, y], frames, images,
                        {"height_x": yx, "height_y": yy}, target)
     return None

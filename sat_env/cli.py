@@ -129,12 +129,11 @@ def cmd_demo(args) -> int:
     import shutil
 
     shutil.rmtree(out / "export", ignore_errors=True)  # the demo starts afresh each time
-    cmd_export(argparse.Namespace(num_qa=args.num_qa, out=str(out / "export"), mix="sat", families=None, size=224,
-                                  format="sat,llava,messages", split="train", seed=args.seed, image_format="jpeg",
-                                  quality=90, shard_size=100, workers=1, engine="local", resume=False,
-                                  no_progress=False))
+    parser = build_parser()  # the commands' own defaults
+    cmd_export(parser.parse_args(["export", "--out", str(out / "export"), "--num-qa", str(args.num_qa),
+                                  "--size", "224", "--seed", str(args.seed), "--shard-size", "100"]))
     print("3/4 dataset statistics")
-    cmd_stats(argparse.Namespace(dir=str(out / "export"), chart=None))
+    cmd_stats(parser.parse_args(["stats", str(out / "export")]))
     print("4/4 a short rollout of SAT-Dynamic-v0 with the oracle agent")
     from agents.evaluate import evaluate
 
@@ -376,9 +375,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     au = sub.add_parser("audit", help="sample many QAs: success rates, answer balance, text-only baseline",
                         description="Sample about N QAs over generated houses and report per family: count, "
-                        "sampling success rate, answer-label balance, correct-position balance, and the accuracy of "
-                        "a text-only bag-of-words baseline (trained on half, tested on the other half) next to chance. "
-                        "Writes audit.csv and audit.png.")
+                        "sampling success rate (balanced: label drawn first), the share of views with a valid instance "
+                        "for some label, answer-label balance, correct-position balance, and the accuracy of a "
+                        "text-only bag-of-words baseline on the multiple-choice QAs (trained on half, tested on the "
+                        "other half) next to chance. Writes audit.csv and audit.png.")
     au.add_argument("--n", type=int, default=5000, help="total QAs (split evenly over families; default 5000)")
     au.add_argument("--families", nargs="+", help="families to audit (default: all)")
     au.add_argument("--size", type=int, default=224, help="image size (default 224)")

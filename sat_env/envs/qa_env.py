@@ -199,9 +199,7 @@ class SATQAEnv(gym.Env):
         return sample_views(self._backend, self.np_random, max(4, min(self.num_questions, 8)))
 
     def _next_question(self) -> bool:
-        from qa.sampler import sample_qa
-
-        from qa.sampler import load_families
+        from qa.sampler import load_families, sample_qa
 
         fams = load_families()
         names = list(self.mix)

@@ -217,13 +217,6 @@ class Renderer:
         fbo.read_into(depth, components=1, attachment=2, alignment=1, dtype="f4")
         return Frame(rgb=rgb, depth=depth, ids=ids)
 
-    def render_ids(self, camera: Camera) -> np.ndarray:
-        """Only the instance-id image (H, W) int32: one readback instead of three, for scoring viewpoints."""
-        fbo = self._draw(camera)
-        ids = np.empty((int(camera.height), int(camera.width)), np.int32)
-        fbo.read_into(ids, components=1, attachment=1, alignment=1, dtype="i4")
-        return ids
-
     def render_ids_many(self, cameras: list[Camera]) -> list[np.ndarray]:
         """Instance-id images for several cameras of one size, drawn side by side into one framebuffer and read back
         once (one GPU sync instead of one per view): for scoring many candidate viewpoints. Each tile equals
