@@ -12,7 +12,7 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["sat_env", "sat_env.*", "agents", "agents.*", "qa", "qa.*",
                                     "finetune", "finetune.*", "experiments", "experiments.*"]),
-    package_data={"sat_env.scene": ["data/*.json", "data/NOTICE"]},
+    package_data={"sat_env.scene": ["data/*.json", "data/NOTICE"], "qa": ["data/*.json"]},
     include_package_data=True,
     install_requires=[
         "numpy>=1.24",

@@ -10,14 +10,21 @@ Definitions (stated once, used by every template):
 - clock: in the camera-aligned frame translated to A: 12 o'clock = forward (away from the camera), 3 = right,
   6 = towards the camera, 9 = left; the nearest hour (rounded, not SpatialVLM's floor, see SPATIALVLM.md 1.5.7).
 
-Metric answers are posed either free-form (one formatted choice, ``QA.numeric`` / ``QA.unit`` for scoring by
-relative accuracy) or as multiple choice with distractors on a x1.5 geometric ladder around the truth (the truth's
-rank on the ladder is random, so the answer is not "the middle value"); ``truth["form"]`` says which.
+Metric answers are posed free-form (one formatted choice, ``QA.numeric`` / ``QA.unit`` for scoring by relative
+accuracy); ``truth["form"]`` says which. ``metric_size`` may instead be posed as a two-way choice whose distractor is
+the same measure of another asset of the same type, drawn as often as such an asset is asked about: the object's
+name then says nothing about which option is right (docs/AUDIT.md: distractors on a x1.5 ladder around the truth
+let a text-only model pick the right rung from category size priors, 0.54 against chance 0.25). Distances have no
+such prior to draw from (a pair of categories does not fix a distance distribution we could sample), so they are
+only free-form.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 import math
+from importlib import resources
 
 import numpy as np
 
@@ -32,18 +39,14 @@ from qa.core import (
     register,
 )
 from qa.static import _finish, pairs, refer
+from sat_env.scene.catalog import load_catalog
 
 # m: metric questions about smaller values are not asked: at 2-decimal precision the rounding alone is >5 % of the
 # answer and a relative-accuracy score becomes noise (e.g. the vertical distance of two objects on the floor).
 MIN_METRIC_VALUE = 0.1
 # Probability that a metric question is posed free-form (else multiple choice).
 FREE_FORM_P = 0.5
-# Multiple-choice metric distractors: the truth plus values on a geometric ladder of this ratio, METRIC_CHOICES in
-# all. Neighbouring options then differ by 50 % (of the smaller), well above the 25 % needed to be "clearly
-# different"; after rounding the check MIN_CHOICE_RATIO is applied again.
-LADDER_RATIO = 1.5
-METRIC_CHOICES = 4
-MIN_CHOICE_RATIO = 1.25  # every two options must differ by more than 25 % (larger / smaller > 1.25)
+MIN_CHOICE_RATIO = 1.25  # two options must differ by more than 25 % (larger / smaller > 1.25, after rounding)
 # Clock questions: distractor hours are at least this many hours from the truth (adjacent hours are 30 deg away,
 # too close to be clearly wrong when the bearing may be near the edge of the BEARING_MARGIN band).
 CLOCK_MIN_HOUR_GAP = 3  # the wrong hours are 3, 6 and 9 hours away from the truth
@@ -60,17 +63,21 @@ def pick_form(rng: np.random.Generator) -> str:
     return "free" if rng.random() < FREE_FORM_P else "choice"
 
 
-def metric_choices(value: float, rng: np.random.Generator, form: str) -> tuple[str, list[str], int] | None:
-    """(form, choices, correct) with choices like "1.25 m", or None when rounding would make two multiple-choice
-    options too close or zero (only truths of about 0.12 m at the top of the ladder)."""
-    if form == "free":
-        return "free", [f"{fmt_m(value)} m"], 0
-    rank = int(rng.integers(METRIC_CHOICES))  # the truth's position on the ladder, uniform
-    vals = [value * LADDER_RATIO ** (i - rank) for i in range(METRIC_CHOICES)]
-    rounded = [float(fmt_m(v)) for v in vals]
-    if rounded[0] <= 0 or any(b / a <= MIN_CHOICE_RATIO for a, b in zip(rounded, rounded[1:])):
+def prior_choice(value: float, pool: tuple, rng: np.random.Generator) -> list[str] | None:
+    """A two-way choice between the truth and one value drawn from ``pool`` = (values, probabilities), the
+    distribution the truth itself is drawn from; or None when the two are not clearly different after rounding (the
+    caller then poses the question free-form). One draw, no retry: the pair (truth, distractor) is then
+    exchangeable, so a model that knows only the pool, not the image, is at chance. Returns the options, truth
+    first."""
+    values, probs = pool
+    if not values:
         return None
-    return "choice", [f"{fmt_m(v)} m" for v in vals], rank
+    other = float(fmt_m(values[int(rng.choice(len(values), p=probs))]))
+    mine = float(fmt_m(value))
+    lo, hi = sorted((mine, other))
+    if lo <= 0 or hi / lo <= MIN_CHOICE_RATIO:
+        return None
+    return [f"{fmt_m(mine)} m", f"{fmt_m(other)} m"]  # truth first; _finish shuffles
 
 
 # --- size comparison --------------------------------------------------------------------------------------------
@@ -168,23 +175,18 @@ def _metric_distance_label(truth: dict) -> str:
 def metric_distance(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -> QA | None:
     """How far apart are X and Y (direct 3D, vertical or horizontal distance between centres), in metres."""
     kind = pick(rng, ("direct", "vertical", "horizontal"))
-    form = pick_form(rng)
     for x, y in pairs(ctx.candidates(), rng):
         value = metric_distance_value(x.center, y.center, kind)
         if value < MIN_METRIC_VALUE:
-            continue
-        posed = metric_choices(value, rng, form)
-        if posed is None:
             continue
         ref = refer(ctx, [x, y], rng)
         if ref is None:
             continue
         (nx, ny), frames, images = ref
-        form, choices, correct = posed
         q = pick(rng, DISTANCE_TEMPLATES[kind]).format(x=nx, y=ny) + pick(rng, METRIC_SUFFIX)
-        return _finish(ctx, "metric_distance", q, choices, correct, rng, [x, y], frames, images,
+        return _finish(ctx, "metric_distance", q, [f"{fmt_m(value)} m"], 0, rng, [x, y], frames, images,
                        {"kind": kind, "center_x": x.center.tolist(), "center_y": y.center.tolist(),
-                        "value": value, "form": form}, fmt_m(value), numeric=value, unit="m")
+                        "value": value, "form": "free"}, fmt_m(value), numeric=value, unit="m")
     return None
 
 
@@ -206,6 +208,29 @@ SIZE_TEMPLATES = {
 }
 
 
+@functools.lru_cache(maxsize=1)
+def _size_prior() -> dict[str, dict[str, float]]:
+    ref = resources.files("qa").joinpath("data/size_prior.json")
+    with ref.open("r", encoding="utf-8") as fh:
+        return json.load(fh)["weights"]
+
+
+@functools.lru_cache(maxsize=None)
+def size_pool(object_type: str, measure: str) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(values, probabilities): the measure of each catalog asset of this type that could be asked about (at least
+    MIN_METRIC_VALUE), weighted by how often it is a candidate of a view (qa/data/size_prior.json, built by
+    tools/build_size_prior.py): the distribution the truth itself is drawn from. Empty for types never seen."""
+    try:
+        assets = load_catalog().assets_of_type(object_type)
+    except KeyError:
+        return (), ()
+    weights = _size_prior().get(object_type, {})
+    kept = [(size_measure(a.size, measure), weights.get(a.asset_id, 0.0)) for a in assets]
+    kept = [(v, w) for v, w in kept if w > 0 and v >= MIN_METRIC_VALUE]
+    total = sum(w for _, w in kept)
+    return tuple(v for v, _ in kept), tuple(w / total for _, w in kept)
+
+
 def _metric_size_label(truth: dict) -> str:
     return fmt_m(size_measure(truth["size"], truth["measure"]))
 
@@ -221,16 +246,15 @@ def metric_size(ctx: QAContext, rng: np.random.Generator, target: str | None = N
         value = size_measure(x.size, measure)
         if value < MIN_METRIC_VALUE:
             continue
-        posed = metric_choices(value, rng, form)
-        if posed is None:
-            continue
         ref = refer(ctx, [x], rng)
         if ref is None:
             continue
         (nx,), frames, images = ref
-        form, choices, correct = posed
+        choices = prior_choice(value, size_pool(x.object_type, measure), rng) if form == "choice" else None
+        form = "free" if choices is None else "choice"
+        choices = choices or [f"{fmt_m(value)} m"]
         q = pick(rng, SIZE_TEMPLATES[measure]).format(x=nx) + pick(rng, METRIC_SUFFIX)
-        return _finish(ctx, "metric_size", q, choices, correct, rng, [x], frames, images,
+        return _finish(ctx, "metric_size", q, choices, 0, rng, [x], frames, images,
                        {"measure": measure, "size": x.size.tolist(), "value": value, "form": form},
                        fmt_m(value), numeric=value, unit="m")
     return None
