@@ -9,6 +9,7 @@ faces facing the same way share a plane (the source of z-fighting).
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -53,13 +54,16 @@ def xz(points) -> np.ndarray:
     return np.array([[p["x"], p["z"]] for p in points], dtype=np.float64)
 
 
-def point_in_polygon(px: float, pz: float, poly: np.ndarray) -> bool:
-    """Even-odd rule point-in-polygon test in the x-z plane."""
+def point_in_polygon(px: float, pz: float, poly) -> bool:
+    """Even-odd rule point-in-polygon test in the x-z plane (poly: (k, 2) array or list of (x, z) pairs; a list of
+    Python floats is several times faster than an array, see RoomShape.contains)."""
+    if isinstance(poly, np.ndarray):
+        poly = poly.tolist()
     inside = False
     n = len(poly)
     for i in range(n):
         x1, z1 = poly[i]
-        x2, z2 = poly[(i + 1) % n]
+        x2, z2 = poly[i + 1 - n]
         if (z1 > pz) != (z2 > pz):
             xi = x1 + (pz - z1) * (x2 - x1) / (z2 - z1)
             if px < xi:
@@ -78,7 +82,11 @@ class RoomShape:
     floor_material: int
 
     def contains(self, x: float, z: float) -> bool:
-        return point_in_polygon(x, z, self.polygon)
+        return point_in_polygon(float(x), float(z), self._points)
+
+    @functools.cached_property
+    def _points(self) -> list:
+        return self.polygon.tolist()
 
 
 def _color(d, default) -> tuple[float, float, float]:
