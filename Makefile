@@ -33,6 +33,7 @@ test: setup
 	$(VPY) -m pytest -q -m "not slow"
 
 test-slow: setup
+	$(VPY) -m pip install -q -e ".[test,ray]"
 	$(VPY) -m pytest -q -m slow
 
 bench: setup

@@ -28,6 +28,8 @@ setup(
         "export": ["pyarrow>=14", "datasets>=3", "tqdm"],
         "test": ["pytest>=8", "torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30", "pyarrow>=14", "datasets>=3"],
         "yaml": ["pyyaml>=6"],
+        # `sat export --engine ray`: the same shards as Ray tasks (a cluster needs the output folder on shared storage)
+        "ray": ["ray>=2.9"],
     },
     entry_points={"console_scripts": ["sat=sat_env.cli:main"]},
     license="Apache-2.0",

@@ -40,22 +40,27 @@ def _shards(root: Path, fmt: str, split: str, pattern: str) -> list[Path]:
 
 
 def iter_records(root, fmt: str = "sat", split: str = "train", load_images: bool = True) -> Iterator[dict]:
-    """Records with id, family, question_type, question, answers, correct_index, correct_answer and images (PIL
-    images, or file paths / None with ``load_images=False``), in export order."""
+    """Records with id, family, question_type, question, answers, correct_index, correct_answer, truth (the ground
+    truth: family numbers, objects, label, numeric answer and unit, image roles) and images (PIL images, or file
+    paths / None with ``load_images=False``, which then reads no image bytes), in export order."""
     root = Path(root)
     if fmt == "sat":
         import pyarrow.parquet as pq
 
         for f in _shards(root, "sat", split, "shard-*.parquet"):
-            for row in pq.read_table(f).to_pylist():
-                imgs = row.pop("images")
+            if load_images:
+                rows = pq.read_table(f).to_pylist()
+            else:  # leave the image bytes on disk; the count comes from the truth's image roles
+                names = [n for n in pq.read_schema(f).names if n != "images"]
+                rows = pq.read_table(f, columns=names).to_pylist()
+            for row in rows:
+                row["truth"] = json.loads(row["truth"])
                 if load_images:
                     from PIL import Image
 
-                    row["images"] = [Image.open(io.BytesIO(i["bytes"])).convert("RGB") for i in imgs]
+                    row["images"] = [Image.open(io.BytesIO(i["bytes"])).convert("RGB") for i in row["images"]]
                 else:
-                    row["images"] = [None for _ in imgs]
-                row["truth"] = json.loads(row["truth"])
+                    row["images"] = [None for _ in row["truth"]["image_roles"]]
                 yield row
     elif fmt == "llava":
         for f in _shards(root, "llava", split, "shard-*.json"):
@@ -64,7 +69,7 @@ def iter_records(root, fmt: str = "sat", split: str = "train", load_images: bool
                 yield {"id": rec["id"], "family": rec["family"], "question_type": rec["question_type"],
                        "question": _question(rec["conversations"][0]["value"].split("\n")[-1]),
                        "answers": rec["answers"], "correct_index": rec["correct_index"],
-                       "correct_answer": rec["conversations"][1]["value"],
+                       "correct_answer": rec["conversations"][1]["value"], "truth": rec.get("truth"),
                        "images": [_open(root / p, load_images) for p in paths]}
     elif fmt == "messages":
         for f in _shards(root, "messages", split, "shard-*.jsonl"):
@@ -74,7 +79,7 @@ def iter_records(root, fmt: str = "sat", split: str = "train", load_images: bool
                 text = next(c["text"] for c in user["content"] if c["type"] == "text")
                 yield {"id": rec["id"], "family": rec["family"], "question_type": rec["question_type"],
                        "question": _question(text), "answers": rec["answers"], "correct_index": rec["correct_index"],
-                       "correct_answer": assistant["content"][0]["text"],
+                       "correct_answer": assistant["content"][0]["text"], "truth": rec.get("truth"),
                        "images": [_open(root / c["image"], load_images) for c in user["content"]
                                   if c["type"] == "image"]}
     else:

@@ -184,7 +184,7 @@ def _llava(rec: dict) -> dict:
             "conversations": [{"from": "human", "value": f"{tags}\n{sat_prompt(rec['question'], rec['answers'])}"},
                               {"from": "gpt", "value": rec["correct_answer"]}],
             "family": rec["family"], "question_type": rec["question_type"], "answers": rec["answers"],
-            "correct_index": rec["correct_index"]}
+            "correct_index": rec["correct_index"], "truth": _truth(rec)}
 
 
 def _messages(rec: dict) -> dict:
@@ -194,7 +194,15 @@ def _messages(rec: dict) -> dict:
                                           {"role": "assistant", "content": [{"type": "text",
                                                                              "text": rec["correct_answer"]}]}],
             "family": rec["family"], "question_type": rec["question_type"], "answers": rec["answers"],
-            "correct_index": rec["correct_index"]}
+            "correct_index": rec["correct_index"], "truth": _truth(rec)}
+
+
+def _truth(rec: dict) -> dict:
+    """The ground truth every format carries (the sat format as a JSON string column): the family's numbers, the
+    objects asked about, the answer label, the numeric answer and unit of metric questions, each image's role and
+    the house."""
+    return {"truth": rec["truth"], "objects": rec["objects"], "label": rec["label"], "numeric": rec["numeric"],
+            "unit": rec["unit"], "image_roles": rec["image_roles"], "house": rec["house"]}
 
 
 def _json_default(o):
@@ -248,8 +256,7 @@ def _parquet_bytes(records: list[dict]) -> bytes:
         "id": [r["id"] for r in records],
         "split": [r["split"] for r in records],
         "house": [r["house"] for r in records],
-        "truth": [_dumps({"truth": r["truth"], "objects": r["objects"], "label": r["label"], "numeric": r["numeric"],
-                          "unit": r["unit"], "image_roles": r["image_roles"]}) for r in records],
+        "truth": [_dumps(_truth(r)) for r in records],
     }
     table = pa.table(cols, schema=schema)
     buf = io.BytesIO()
@@ -373,7 +380,7 @@ def run_export(cfg: ExportConfig, workers: int = 1, engine: str = "local", resum
     todo = prepare(cfg, resume)
     root = Path(cfg.out)
     total = sum(cfg.shard_count(k) for k in todo)
-    bar = _Bar(total, enabled=progress)
+    bar = ProgressBar(total, enabled=progress)
     t0 = time.monotonic()
     cd = asdict(cfg)
     if engine == "ray":
@@ -455,7 +462,7 @@ def _atomic_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-class _Bar:
+class ProgressBar:
     """tqdm when installed, else a plain stderr line: QAs done, QAs/s, ETA."""
 
     def __init__(self, total: int, enabled: bool = True):

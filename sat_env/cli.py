@@ -121,27 +121,30 @@ def cmd_render(args) -> int:
 
 def cmd_demo(args) -> int:
     out = Path(args.out)
-    print("SAT-Env demo (embedded backend)\n1/4 generating an apartment and rendering views")
+    print("SAT-Env demo (embedded backend)\n1/5 generating an apartment and rendering views")
     ns = argparse.Namespace(seed=args.seed, out=str(out / "scene"), size=(512, 512), fov=90.0, views=4,
                             config=None, rooms=None)
     cmd_scene(ns)
-    print(f"2/4 exporting {args.num_qa} QAs (SAT mix, 224 px) in the sat, llava and messages formats")
+    print(f"2/5 exporting {args.num_qa} QAs (SAT mix, 224 px) in the sat, llava and messages formats")
     import shutil
 
     shutil.rmtree(out / "export", ignore_errors=True)  # the demo starts afresh each time
     parser = build_parser()  # the commands' own defaults
     cmd_export(parser.parse_args(["export", "--out", str(out / "export"), "--num-qa", str(args.num_qa),
                                   "--size", "224", "--seed", str(args.seed), "--shard-size", "100"]))
-    print("3/4 dataset statistics")
+    print("3/5 dataset statistics")
     cmd_stats(parser.parse_args(["stats", str(out / "export")]))
-    print("4/4 a short rollout of SAT-Dynamic-v0 with the oracle agent")
+    print("4/5 an HTML gallery of the export")
+    cmd_browse(parser.parse_args(["browse", str(out / "export"), "--out", str(out / "gallery.html"), "--n", "100",
+                                  "--no-progress"]))
+    print("5/5 a short rollout of SAT-Dynamic-v0 with the oracle agent")
     from agents.evaluate import evaluate
 
     s = evaluate("oracle", "SAT-Dynamic-v0", 2, env_kwargs={"size": 224, "num_questions": 5},
                  out=str(out / "rollout"), video_dir=str(out / "rollout" / "video"))
     print(f"  oracle accuracy {s['table'][-1]['accuracy']:.2f} over {s['table'][-1]['questions']} questions")
     print(f"demo outputs are in {out}/: scene/ (topdown.png, rgb*.png), export/ (manifest.json, sat/, llava/, "
-          "messages/, images/, stats.png), rollout/ (summary.csv, video/)")
+          "messages/, images/, stats.png), gallery.html (open in a browser), rollout/ (summary.csv, video/)")
     return 0
 
 
@@ -316,6 +319,25 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_browse(args) -> int:
+    from finetune.browse import build_gallery
+
+    bar = None
+    if not args.no_progress:
+        from finetune.export import ProgressBar
+
+        bar = ProgressBar(args.n)
+    try:
+        r = build_gallery(args.dir, args.out, n=args.n, split=args.split, fmt=args.format, seed=args.seed,
+                          progress=bar.update if bar else None)
+    finally:
+        if bar:
+            bar.close()
+    print(f"wrote {args.out}: {r['records']} QAs from the {r['format']} format, {len(r['families'])} families, "
+          f"{r['bytes'] / 2**20:.1f} MiB (self-contained; open it in a browser)")
+    return 0
+
+
 def cmd_info(args) -> int:
     import sat_env
     from sat_env.render import gl_info
@@ -443,6 +465,21 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("dir", help="export folder")
     st.add_argument("--chart", help="chart PNG path (default DIR/stats.png)")
     st.set_defaults(func=cmd_stats)
+
+    b = sub.add_parser("browse", help="a self-contained HTML gallery of an export",
+                       description="Write one HTML file (thumbnails embedded, no network needed) showing a sample "
+                       "of an export: frames with their roles, question, choices with the correct one in green, "
+                       "family and SAT type; hovering a card shows its ground truth (numbers, objects, label, "
+                       "house); buttons filter by family. The sample is spread evenly over families.")
+    b.add_argument("dir", help="export folder (the --out of `sat export`)")
+    b.add_argument("--out", default="gallery.html", help="HTML file to write (default gallery.html)")
+    b.add_argument("--n", type=int, default=200, help="QAs to show (default 200)")
+    b.add_argument("--split", choices=["train", "val", "test"], help="only this split (default: all present)")
+    b.add_argument("--format", choices=["sat", "llava", "messages"], help="format to read (default: sat if "
+                   "exported, else messages, else llava)")
+    b.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.set_defaults(func=cmd_browse)
 
     i = sub.add_parser("info", help="print version and the OpenGL renderer in use")
     i.set_defaults(func=cmd_info)

@@ -64,3 +64,4 @@ def test_demo_runs_the_main_job_end_to_end(tmp_path, capsys):
     assert (tmp_path / "export" / "manifest.json").is_file() and (tmp_path / "export" / "stats.png").is_file()
     assert len((tmp_path / "export" / "messages" / "train.jsonl").read_text().splitlines()) == 20
     assert (tmp_path / "rollout" / "summary.csv").is_file()
+    assert (tmp_path / "gallery.html").read_text().count('class="card"') == 20  # all 20 QAs in the gallery

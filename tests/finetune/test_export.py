@@ -38,7 +38,7 @@ def test_formats_round_trip_to_the_same_records(export):
     recs = {f: list(iter_records(out, f)) for f in ("sat", "llava", "messages")}
     assert [len(r) for r in recs.values()] == [25, 25, 25]
     assert sum(m["families"].values()) == 25 and m["splits"]["train"]["records"] == 25
-    keys = ("id", "family", "question_type", "question", "answers", "correct_index", "correct_answer")
+    keys = ("id", "family", "question_type", "question", "answers", "correct_index", "correct_answer", "truth")
     for f in ("llava", "messages"):
         for a, b in zip(recs["sat"], recs[f]):
             assert {k: a[k] for k in keys} == {k: b[k] for k in keys}
