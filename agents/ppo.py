@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from sat_env.errors import ConfigError
+from sat_env.tracking import wandb_run
 
 
 def _require_sb3():
@@ -34,20 +35,6 @@ def make_wrapped_env(env_id: str, env_kwargs: dict | None = None, seed: int | No
     if seed is not None:
         env.reset(seed=seed)
     return env
-
-
-def _wandb_run(mode: str, out: Path, config: dict):
-    """A wandb run in the given mode, or None (disabled, or wandb not installed: then say so and go on)."""
-    if mode == "disabled":
-        return None
-    try:
-        import wandb
-    except ImportError:
-        print("note: wandb is not installed, logging to TensorBoard and metrics.jsonl only "
-              "(pip install wandb, or pass --wandb disabled to silence this)")
-        return None
-    os.environ.setdefault("WANDB_DIR", str(out))
-    return wandb.init(project="sat-env", mode=mode, dir=str(out), config=config, sync_tensorboard=True)
 
 
 def train_ppo(env_id: str, timesteps: int, out: str | os.PathLike, env_kwargs: dict | None = None, seed: int = 0,
@@ -76,7 +63,7 @@ def train_ppo(env_id: str, timesteps: int, out: str | os.PathLike, env_kwargs: d
     config = {"env_id": env_id, "env_kwargs": env_kwargs or {}, "timesteps": timesteps, "seed": seed,
               "n_envs": n_envs, "n_steps": n_steps, "batch_size": batch_size, "learning_rate": learning_rate}
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    run = _wandb_run(wandb_mode, out, config)
+    run = wandb_run(wandb_mode, out, config, sync_tensorboard=True)
     venv = VecMonitor(DummyVecEnv([
         (lambda k=k: make_wrapped_env(env_id, env_kwargs, seed=seed + k)) for k in range(n_envs)]))
     venv.seed(seed)

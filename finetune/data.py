@@ -23,12 +23,7 @@ _CHOICES = re.compile(r' Choose between the following options: (.*)\.$', re.S)
 
 
 def _open(path: Path, load_images: bool):
-    if not load_images:
-        return str(path)
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return im.convert("RGB")
+    return open_image(path) if load_images else str(path)
 
 
 def _shards(root: Path, fmt: str, split: str, pattern: str) -> list[Path]:
@@ -39,26 +34,42 @@ def _shards(root: Path, fmt: str, split: str, pattern: str) -> list[Path]:
     return files
 
 
-def iter_records(root, fmt: str = "sat", split: str = "train", load_images: bool = True) -> Iterator[dict]:
+def open_image(ref):
+    """A PIL RGB image from what ``iter_records(load_images="lazy")`` yields: a file path or encoded bytes."""
+    from PIL import Image
+
+    if isinstance(ref, (bytes, bytearray)):
+        with Image.open(io.BytesIO(ref)) as im:
+            return im.convert("RGB")
+    with Image.open(ref) as im:
+        return im.convert("RGB")
+
+
+def iter_records(root, fmt: str = "sat", split: str = "train", load_images: bool | str = True) -> Iterator[dict]:
     """Records with id, family, question_type, question, answers, correct_index, correct_answer, truth (the ground
-    truth: family numbers, objects, label, numeric answer and unit, image roles) and images (PIL images, or file
-    paths / None with ``load_images=False``, which then reads no image bytes), in export order."""
+    truth: family numbers, objects, label, numeric answer and unit, image roles) and images, in export order.
+
+    ``images`` holds PIL images (``load_images=True``); file paths, or None for the sat format, with
+    ``load_images=False`` (no image bytes read); or with ``"lazy"`` file paths / encoded bytes (sat) that
+    :func:`open_image` decodes when needed (a training set of thousands of QAs without decoding them all)."""
     root = Path(root)
+    lazy = load_images == "lazy"
+    load_images = bool(load_images) and not lazy
     if fmt == "sat":
         import pyarrow.parquet as pq
 
         for f in _shards(root, "sat", split, "shard-*.parquet"):
-            if load_images:
+            if load_images or lazy:
                 rows = pq.read_table(f).to_pylist()
             else:  # leave the image bytes on disk; the count comes from the truth's image roles
                 names = [n for n in pq.read_schema(f).names if n != "images"]
                 rows = pq.read_table(f, columns=names).to_pylist()
             for row in rows:
                 row["truth"] = json.loads(row["truth"])
-                if load_images:
-                    from PIL import Image
-
-                    row["images"] = [Image.open(io.BytesIO(i["bytes"])).convert("RGB") for i in row["images"]]
+                if lazy:
+                    row["images"] = [i["bytes"] for i in row["images"]]
+                elif load_images:
+                    row["images"] = [open_image(i["bytes"]) for i in row["images"]]
                 else:
                     row["images"] = [None for _ in row["truth"]["image_roles"]]
                 yield row

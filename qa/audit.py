@@ -200,32 +200,8 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
 
 def write_chart(rows: list[dict], path) -> None:
     """Bar chart PNG: text-only accuracy (blue) next to chance (grey) and sampling success rate (green), per family."""
-    from PIL import Image, ImageDraw, ImageFont
+    from sat_env.viz import grouped_bars
 
-    try:
-        font = ImageFont.load_default(size=13)
-    except TypeError:
-        font = ImageFont.load_default()
-    n = len(rows)
-    bw, gap, left, top, hgt = 14, 22, 60, 30, 260
-    width = left + n * (3 * bw + gap) + 20
-    img = Image.new("RGB", (max(width, 400), top + hgt + 150), "white")
-    d = ImageDraw.Draw(img)
-    d.text((left, 8), "text-only accuracy (blue), chance (grey), sampling success rate (green)", fill="black", font=font)
-    for v in (0.0, 0.25, 0.5, 0.75, 1.0):
-        y = top + hgt - v * hgt
-        d.line([(left - 5, y), (width - 10, y)], fill=(225, 225, 225))
-        d.text((left - 10, y), f"{v:.2f}", fill="black", font=font, anchor="rm")
-    for i, r in enumerate(rows):
-        x = left + i * (3 * bw + gap)
-        for k, (key, col) in enumerate((("text_only_acc", (40, 90, 200)), ("chance", (160, 160, 160)),
-                                        ("success_rate", (40, 160, 60)))):
-            v = r.get(key)
-            if v is None or not np.isfinite(v):
-                continue
-            d.rectangle([x + k * bw, top + hgt - v * hgt, x + (k + 1) * bw - 2, top + hgt], fill=col)
-        label = Image.new("RGBA", (140, 16), (255, 255, 255, 0))
-        ImageDraw.Draw(label).text((0, 0), r["family"], fill="black", font=font)
-        label = label.rotate(60, expand=True)
-        img.paste(label, (x - 10, top + hgt + 4), label)
-    img.save(path)
+    grouped_bars(rows, "family", [("text_only_acc", (40, 90, 200)), ("chance", (160, 160, 160)),
+                                  ("success_rate", (40, 160, 60))],
+                 "text-only accuracy (blue), chance (grey), sampling success rate (green)", path)

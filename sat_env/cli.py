@@ -338,6 +338,56 @@ def cmd_browse(args) -> int:
     return 0
 
 
+def _quiet_hf() -> None:
+    """No per-file progress bars from transformers (weights load in a blink for these sizes) and no Hub access."""
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        from transformers.utils import logging as hf_logging
+    except ImportError as e:
+        raise ConfigError('fine-tuning needs transformers, peft and torch: pip install -e ".[train]"') from e
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
+def cmd_finetune(args) -> int:
+    _quiet_hf()
+    from finetune.sft import SFTConfig, train
+
+    method = "lora" if args.lora else "full" if args.full else "auto"
+    precision = "bf16" if args.bf16 else "fp16" if args.fp16 else args.precision
+    cfg = SFTConfig(model=args.model, data=args.data, out=args.out, format=args.format, split=args.split,
+                    eval_data=args.eval_data, method=method, lora_r=args.lora_r, lora_alpha=args.lora_alpha,
+                    lora_dropout=args.lora_dropout, lora_targets=args.lora_targets, mix_instruct=args.mix_instruct,
+                    mix_ratio=args.mix_ratio, mix_image_root=args.mix_image_root, epochs=args.epochs,
+                    max_steps=args.max_steps, lr=args.lr, batch_size=args.batch_size, grad_accum=args.grad_accum,
+                    precision=precision, gradient_checkpointing=args.gradient_checkpointing,
+                    max_length=args.max_length, save_every=args.save_every, eval_every=args.eval_every,
+                    eval_limit=args.eval_limit, wandb=args.wandb, seed=args.seed, device=args.device,
+                    tiny_image_size=args.tiny_image_size)
+    s = train(cfg, resume=args.resume, progress=not args.no_progress)
+    what = "LoRA adapter" if s["method"] == "lora" else "model"
+    print(f"saved the {what} to {args.out} ({s['steps']} steps this run, loss {s.get('first_loss', float('nan')):.3f}"
+          f" -> {s['final_loss']:.3f}); metrics in {Path(args.out) / 'metrics.jsonl'}")
+    print(f"evaluate it: sat evaluate --model {args.out} --data HELD_OUT_EXPORT --out {Path(args.out) / 'eval'}")
+    return 0
+
+
+def cmd_evaluate(args) -> int:
+    _quiet_hf()
+    from finetune.evaluate import evaluate_model, print_table
+
+    rows = evaluate_model(args.model, args.out, adapter=args.adapter, data=args.data, benchmark=args.benchmark,
+                          benchmark_path=args.benchmark_path, split=args.split, circular=args.circular,
+                          limit=args.limit, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
+                          device=args.device, style=args.prompt, progress=not args.no_progress)
+    print_table(rows)
+    print(f"wrote {args.out}/results.csv, results.png, predictions.jsonl and summary.json")
+    return 0
+
+
 def cmd_info(args) -> int:
     import sat_env
     from sat_env.render import gl_info
@@ -480,6 +530,81 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.set_defaults(func=cmd_browse)
+
+    ft = sub.add_parser("finetune", help="fine-tune a local vision-language model on an export (LoRA or full)",
+                        description="Supervised fine-tuning of a local Hugging Face image-text-to-text checkpoint "
+                        "(LLaVA, LLaVA-NeXT, Qwen2-VL/2.5-VL, Idefics3/SmolVLM, PaliGemma, ...) on a `sat export`: "
+                        "SAT's prompt in the processor's chat template, loss on the answer tokens only, cosine "
+                        "schedule, checkpoints every --save-every steps (--resume continues), metrics.jsonl and "
+                        "wandb (offline by default). SAT's recipe for LLaVA is the LoRA default: r 128, alpha 256 on "
+                        "the language model's q_proj/v_proj, 60/40 with instruct data (--mix-instruct). --model tiny "
+                        "builds a tiny LLaVA offline (tokenizer trained on the data) and trains it fully: LoRA on a "
+                        "random init does not learn. Needs pip install -e \".[train]\".")
+    ft.add_argument("--model", required=True, help="local checkpoint directory, or tiny")
+    ft.add_argument("--data", required=True, help="a `sat export` folder")
+    ft.add_argument("--out", required=True, help="output folder (new or empty; the same with --resume)")
+    ft.add_argument("--format", choices=["sat", "llava", "messages"], help="export format (default: first present)")
+    ft.add_argument("--split", choices=["train", "val", "test"], help="split (default: the folder's only split)")
+    ft.add_argument("--eval-data", help="a held-out export for the accuracy logged during training")
+    g = ft.add_mutually_exclusive_group()
+    g.add_argument("--lora", action="store_true", help="train LoRA adapters (default for real checkpoints)")
+    g.add_argument("--full", action="store_true", help="train every weight (default for --model tiny)")
+    ft.add_argument("--lora-r", type=int, default=128, help="LoRA rank (default 128, SAT)")
+    ft.add_argument("--lora-alpha", type=int, default=256, help="LoRA alpha (default 256, SAT)")
+    ft.add_argument("--lora-dropout", type=float, default=0.05, help="LoRA dropout (default 0.05)")
+    ft.add_argument("--lora-targets", default=r".*(language_model|text_model).*\.(q_proj|v_proj)$",
+                    help="regex or comma list of module names (default: q_proj, v_proj of the language model)")
+    ft.add_argument("--mix-instruct", help="instruct data in LLaVA-665K's JSON format to mix in")
+    ft.add_argument("--mix-ratio", type=float, default=0.4, help="share of instruct samples (default 0.4, SAT)")
+    ft.add_argument("--mix-image-root", help="folder the instruct file's image paths are relative to")
+    ft.add_argument("--epochs", type=float, default=1.0, help="passes over the data (default 1)")
+    ft.add_argument("--max-steps", type=int, help="optimizer steps (overrides --epochs)")
+    ft.add_argument("--lr", type=float, help="peak learning rate (default 1e-3 tiny full, 2e-4 LoRA, 1e-5 full)")
+    ft.add_argument("--batch-size", type=int, default=8, help="samples per micro-batch (default 8)")
+    ft.add_argument("--grad-accum", type=int, default=1, help="micro-batches per step (default 1)")
+    pg = ft.add_mutually_exclusive_group()
+    pg.add_argument("--bf16", action="store_true", help="bf16 autocast")
+    pg.add_argument("--fp16", action="store_true", help="fp16 autocast with loss scaling (CUDA only)")
+    ft.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
+                    help="auto: bf16 on a GPU that supports it, else fp32")
+    ft.add_argument("--gradient-checkpointing", action="store_true", help="save memory on large models")
+    ft.add_argument("--max-length", type=int, help="refuse samples longer than this many tokens")
+    ft.add_argument("--save-every", type=int, default=200, help="steps between checkpoints (default 200)")
+    ft.add_argument("--eval-every", type=int, default=0, help="steps between evaluations on --eval-data (0: end)")
+    ft.add_argument("--eval-limit", type=int, default=200, help="QAs of --eval-data used (default 200)")
+    ft.add_argument("--wandb", choices=["disabled", "offline", "online"], default="offline",
+                    help="wandb mode (default offline: OUT/wandb, upload later with `wandb sync`)")
+    ft.add_argument("--seed", type=int, default=0, help="sample order, tiny weights and LoRA init (default 0)")
+    ft.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
+    ft.add_argument("--tiny-image-size", type=int, default=64, help="image size of --model tiny (default 64)")
+    ft.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    ft.add_argument("--no-progress", action="store_true", help="no progress bar")
+    ft.set_defaults(func=cmd_finetune)
+
+    ev = sub.add_parser("evaluate", help="accuracy of a model on an export or a spatial benchmark",
+                        description="Greedy answers of a local model (plus --adapter) scored per family / task: "
+                        "multiple choice by exact match on option text or letter (--circular: every rotation of the "
+                        "choices must be right), numeric answers by mean relative accuracy (VSI-Bench) and the "
+                        "within-[0.5x, 2x] rate (SpatialVLM). Benchmarks are read from local copies in their public "
+                        "formats: sat (array/SAT, nested image bytes), sat-v2, cvbench, blink, vsr, vsi. Writes "
+                        "results.csv, results.png, predictions.jsonl, summary.json.")
+    ev.add_argument("--model", required=True, help="checkpoint directory or a `sat finetune` output")
+    ev.add_argument("--adapter", help="a peft adapter directory to apply")
+    ev.add_argument("--data", help="a `sat export` folder")
+    ev.add_argument("--benchmark", choices=["sat", "sat-v2", "export", "cvbench", "blink", "vsr", "vsi"],
+                    help="a public benchmark (with --benchmark-path)")
+    ev.add_argument("--benchmark-path", help="local copy of the benchmark's files")
+    ev.add_argument("--split", help="split to read (default: the benchmark's evaluation split)")
+    ev.add_argument("--circular", action="store_true", help="circular evaluation of multiple choice")
+    ev.add_argument("--limit", type=int, help="first N items only")
+    ev.add_argument("--prompt", default="sat", choices=["sat", "lettered"],
+                    help="sat: quoted options as SAT trains (default); lettered: (A)/(B) options")
+    ev.add_argument("--batch-size", type=int, default=8, help="prompts per generate call (default 8)")
+    ev.add_argument("--max-new-tokens", type=int, default=16, help="answer length limit (default 16)")
+    ev.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
+    ev.add_argument("--out", required=True, help="output folder")
+    ev.add_argument("--no-progress", action="store_true", help="no progress output")
+    ev.set_defaults(func=cmd_evaluate)
 
     i = sub.add_parser("info", help="print version and the OpenGL renderer in use")
     i.set_defaults(func=cmd_info)

@@ -108,3 +108,35 @@ def _footprint_corners(o) -> np.ndarray:
     wx = local[:, 0] * c + local[:, 1] * s + o.center[0]
     wz = -local[:, 0] * s + local[:, 1] * c + o.center[2]
     return np.stack([wx, wz], axis=1)
+
+
+def grouped_bars(rows: list[dict], label_key: str, series: list[tuple[str, tuple[int, int, int]]], title: str,
+                 path) -> None:
+    """A bar chart PNG of values in [0, 1]: one group per row (labelled by ``row[label_key]``), one bar per
+    (key, colour) of ``series``; missing or non-finite values are left out."""
+    from PIL import ImageDraw
+
+    font = _font(13)
+    n, k = len(rows), len(series)
+    bw, gap, left, top, hgt = 14, 22, 60, 30, 260
+    width = left + n * (k * bw + gap) + 20
+    img = Image.new("RGB", (max(width, 400), top + hgt + 150), "white")
+    d = ImageDraw.Draw(img)
+    d.text((left, 8), title, fill="black", font=font)
+    for v in (0.0, 0.25, 0.5, 0.75, 1.0):
+        y = top + hgt - v * hgt
+        d.line([(left - 5, y), (max(width, 400) - 10, y)], fill=(225, 225, 225))
+        d.text((left - 10, y), f"{v:.2f}", fill="black", font=font, anchor="rm")
+    for i, r in enumerate(rows):
+        x = left + i * (k * bw + gap)
+        for j, (key, col) in enumerate(series):
+            v = r.get(key)
+            if v is None or v == "" or not np.isfinite(float(v)):
+                continue
+            v = float(v)
+            d.rectangle([x + j * bw, top + hgt - v * hgt, x + (j + 1) * bw - 2, top + hgt], fill=col)
+        label = Image.new("RGBA", (160, 16), (255, 255, 255, 0))
+        ImageDraw.Draw(label).text((0, 0), str(r[label_key]), fill="black", font=font)
+        label = label.rotate(60, expand=True)
+        img.paste(label, (x - 10, top + hgt + 4), label)
+    img.save(path)
