@@ -14,8 +14,14 @@ from sat_env.errors import ConfigError
 
 
 def make_agent(spec: str, env, seed: int = 0):
-    """An agent from a spec: "random", "random-walk" (ObjectNav: random moves and turns, never Done), "oracle", "ppo:PATH" (actions sampled from the policy with a seeded RNG) or
-    "ppo-greedy:PATH" (argmax actions)."""
+    """An agent from a spec.
+
+    Specs: "random", "random-walk" (ObjectNav: random moves and turns, never Done), "oracle", "ppo:PATH" (actions
+    sampled from the policy with a seeded RNG), "ppo-greedy:PATH" (argmax actions), or "model:PATH" /
+    "model:PATH@ADAPTER" (a fine-tuned vision-language model, :class:`agents.model_policy.ModelPolicyAgent`: it
+    answers QA envs' questions and drives ObjectNav with the nav_stop / nav_direction questions; PATH is a local
+    checkpoint or a `sat finetune` output, ADAPTER an optional peft adapter directory).
+    """
     from agents.base import RandomAgent
 
     if spec == "random":
@@ -39,7 +45,15 @@ def make_agent(spec: str, env, seed: int = 0):
 
         kind, path = spec.split(":", 1)
         return PPOAgent.load(path, env, deterministic=kind == "ppo-greedy", seed=seed)
-    raise ConfigError(f"unknown agent {spec!r}: use random, random-walk, oracle, ppo:PATH or ppo-greedy:PATH")
+    if spec.startswith("model:"):
+        from agents.model_policy import ModelPolicyAgent
+
+        path, _, adapter = spec[len("model:"):].partition("@")
+        if not path:
+            raise ConfigError("model agent without a path: use model:PATH or model:PATH@ADAPTER")
+        return ModelPolicyAgent(path, env, adapter=adapter or None, seed=seed)
+    raise ConfigError(f"unknown agent {spec!r}: use random, random-walk, oracle, ppo:PATH, ppo-greedy:PATH, "
+                      "model:PATH or model:PATH@ADAPTER")
 
 
 def evaluate(agent_spec: str, env_id: str, episodes: int, env_kwargs: dict | None = None, seed: int = 0,

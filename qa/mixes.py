@@ -5,6 +5,10 @@
 we weight them by the sizes of its generators' outputs as far as they are known (ego movement and object movement
 from every agent-move episode, camera translation from a separate, smaller generator, perspective kept with
 p = 0.05) and document it here rather than claim more precision.
+
+The navigation families (``NAV``: the model policy's two questions, qa/nav.py) are not part of SAT and stay out of
+``sat``, ``static`` and ``dynamic``; ``nav`` draws them alone (``sat export --mix nav``), and a dict of weights
+mixes them with anything else.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ SAT_STATIC = ("count", "closer_to_camera", "front_behind", "left_right", "above_
 SPATIALVLM = ("size_compare", "metric_distance", "metric_size", "direction_clock")
 DYNAMIC = ("ego_movement", "camera_translation", "object_movement", "action_consequence", "goal_aiming",
            "perspective")
+NAV = ("nav_direction", "nav_stop")
 
 SAT_MIX = {
     **{f: 0.74 / len(SAT_STATIC) for f in SAT_STATIC},
@@ -28,8 +33,9 @@ SAT_MIX = {
 }
 STATIC_MIX = {f: 1.0 for f in (*SAT_STATIC, *SPATIALVLM)}
 DYNAMIC_MIX = {f: 1.0 for f in DYNAMIC}
+NAV_MIX = {f: 1.0 for f in NAV}
 
-NAMED = {"sat": SAT_MIX, "static": STATIC_MIX, "dynamic": DYNAMIC_MIX}
+NAMED = {"sat": SAT_MIX, "static": STATIC_MIX, "dynamic": DYNAMIC_MIX, "nav": NAV_MIX}
 
 
 def resolve_mix(mix=None, families=None, available=None) -> dict[str, float]:

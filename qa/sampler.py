@@ -10,7 +10,7 @@ from qa.context import QAContext
 from qa.core import FAMILIES, QA, Family
 
 # Family modules; importing one registers its families.
-FAMILY_MODULES = ("qa.static", "qa.spatialvlm", "qa.dynamic")
+FAMILY_MODULES = ("qa.static", "qa.spatialvlm", "qa.dynamic", "qa.nav")
 
 
 def load_families() -> dict[str, Family]:

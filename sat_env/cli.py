@@ -472,12 +472,14 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
     t.set_defaults(func=cmd_train_ppo)
 
-    e = sub.add_parser("evaluate-agent", help="evaluate random / oracle / PPO agents on an environment",
+    e = sub.add_parser("evaluate-agent", help="evaluate random / oracle / PPO / model-policy agents on an environment",
                        description="Run episodes and report accuracy per family (QA envs) or success, SPL, episode "
                        "length and distance to goal (ObjectNav); write summary.csv, episodes.json, trajectory PNGs "
                        "and, with --video, episode GIFs.")
-    e.add_argument("--agent", required=True, help="random, random-walk (ObjectNav, never Done), oracle, ppo:PATH (a model.zip or its "
-                   "folder; actions sampled with --seed) or ppo-greedy:PATH (argmax actions)")
+    e.add_argument("--agent", required=True, help="random, random-walk (ObjectNav, never Done), oracle, ppo:PATH (a "
+                   "model.zip or its folder; actions sampled with --seed), ppo-greedy:PATH (argmax actions) or "
+                   "model:PATH[@ADAPTER] (a fine-tuned VLM: answers QA envs; in ObjectNav asks the nav_stop and "
+                   "nav_direction questions each step)")
     e.add_argument("--env", required=True, help="environment id")
     e.add_argument("--episodes", type=int, default=20)
     e.add_argument("--seed", type=int, default=0)
@@ -493,8 +495,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "uninterrupted run. Needs pyarrow for the sat format: pip install -e \".[export]\".")
     x.add_argument("--out", required=True, help="output folder (new or empty; or an unfinished export with --resume)")
     x.add_argument("--num-qa", type=int, required=True, help="number of QAs (SAT's train split: 175000)")
-    x.add_argument("--mix", help="sat (SAT's static/dynamic proportions, default), static, dynamic, or a JSON object "
-                   "of family weights")
+    x.add_argument("--mix", help="sat (SAT's static/dynamic proportions, default), static, dynamic, nav (the model "
+                   "policy's nav_direction / nav_stop questions), or a JSON object of family weights")
     x.add_argument("--families", nargs="+", help="families with equal weights (instead of --mix)")
     x.add_argument("--size", type=int, default=512, help="image size in pixels (default 512, as SAT)")
     x.add_argument("--format", default="sat,llava,messages", help="comma list of sat, llava, messages (default all)")
