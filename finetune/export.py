@@ -46,7 +46,7 @@ SPLIT_HOUSE_BASE = {"train": 0, "val": 2_000_000, "test": 3_000_000}
 SPLIT_CODE = {"train": 0, "val": 1, "test": 2}
 HOUSES_PER_SHARD = 1000
 MAX_SHARDS = 1000  # 1000 shards x HOUSES_PER_SHARD seeds stay inside a split's 1,000,000-seed range
-QUESTIONS_PER_HOUSE = 10
+QUESTIONS_PER_HOUSE = 16  # SAT: 175K QAs from ~10K houses, about 17 per house; views per house stay 8
 SAT_PROMPT_SUFFIX = "Answer the question using a single word or phrase."
 
 
@@ -367,7 +367,10 @@ def prepare(cfg: ExportConfig, resume: bool) -> list[int]:
 
 
 def _init_worker():
+    # One thread per pool in each worker: N workers already fill N cores, and llvmpipe's own rasterizer threads
+    # (one per core by default) would only contend with the other workers.
     os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("LP_NUM_THREADS", "1")
 
 
 def run_export(cfg: ExportConfig, workers: int = 1, engine: str = "local", resume: bool = False,
