@@ -16,8 +16,9 @@ from sat_env.errors import ConfigError
 def make_agent(spec: str, env, seed: int = 0):
     """An agent from a spec.
 
-    Specs: "random", "random-walk" (ObjectNav: random moves and turns, never Done), "oracle", "ppo:PATH" (actions
-    sampled from the policy with a seeded RNG), "ppo-greedy:PATH" (argmax actions), or "model:PATH" /
+    Specs: "random", "random-walk" (ObjectNav: random moves and turns, never Done), "forward" (ObjectNav:
+    MoveAhead, turning while blocked, never Done), "oracle", "ppo:PATH" (actions sampled from the policy with a
+    seeded RNG), "ppo-greedy:PATH" (argmax actions), or "model:PATH" /
     "model:PATH@ADAPTER" (a fine-tuned vision-language model, :class:`agents.model_policy.ModelPolicyAgent`: it
     answers QA envs' questions and drives ObjectNav with the nav_stop / nav_direction questions; PATH is a local
     checkpoint or a `sat finetune` output, ADAPTER an optional peft adapter directory).
@@ -52,8 +53,14 @@ def make_agent(spec: str, env, seed: int = 0):
         if not path:
             raise ConfigError("model agent without a path: use model:PATH or model:PATH@ADAPTER")
         return ModelPolicyAgent(path, env, adapter=adapter or None, seed=seed)
-    raise ConfigError(f"unknown agent {spec!r}: use random, random-walk, oracle, ppo:PATH, ppo-greedy:PATH, "
-                      "model:PATH or model:PATH@ADAPTER")
+    if spec == "forward":
+        from agents.model_policy import forward_walker
+
+        if "ObjectNav" not in type(env.unwrapped).__name__:
+            raise ConfigError("forward is an ObjectNav agent: use random for QA envs")
+        return forward_walker(env, seed=seed)
+    raise ConfigError(f"unknown agent {spec!r}: use random, random-walk, forward, oracle, ppo:PATH, "
+                      "ppo-greedy:PATH, model:PATH or model:PATH@ADAPTER")
 
 
 def evaluate(agent_spec: str, env_id: str, episodes: int, env_kwargs: dict | None = None, seed: int = 0,

@@ -163,3 +163,17 @@ class ModelPolicyAgent:
     def _count(self, key: str, n: int = 1) -> None:
         self.stats[key] += n
         self.totals[key] += n
+
+
+class _Constant:
+    """A stand-in model that answers every nav_stop question "no" and every nav_direction question "straight"."""
+
+    def generate(self, samples, max_new_tokens: int = 8, batch_size: int = 8) -> list[str]:
+        return ["no" if "close enough" in text else "straight" for _, text in samples]
+
+
+def forward_walker(env, seed: int = 0) -> ModelPolicyAgent:
+    """The model policy with no model: always MoveAhead, turning to a seeded side while blocked, never Done. The
+    control for a model policy: what its movement rule achieves without looking (on ObjectNav-Easy, reaching a
+    visible target within 1 m ends the episode by itself)."""
+    return ModelPolicyAgent(None, env, seed=seed, predictor=_Constant())

@@ -49,7 +49,8 @@ def _splits(root: Path, fmt: str, split: str | None) -> list[str]:
     have = sorted(p.name for p in (root / fmt).iterdir() if p.is_dir()) if (root / fmt).is_dir() else []
     if split:
         if split not in have:
-            raise ConfigError(f"{root} has no {split!r} split in the {fmt} format (it has: {', '.join(have) or 'none'})")
+            raise ConfigError(f"{root} has no {split!r} split in the {fmt} format "
+                              f"(it has: {', '.join(have) or 'none'})")
         return [split]
     if not have:
         raise ConfigError(f"{root}/{fmt} holds no splits: is the export finished? (`sat export --resume` finishes it)")

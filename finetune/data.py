@@ -35,9 +35,12 @@ def _shards(root: Path, fmt: str, split: str, pattern: str) -> list[Path]:
 
 
 def open_image(ref):
-    """A PIL RGB image from what ``iter_records(load_images="lazy")`` yields: a file path or encoded bytes."""
+    """A PIL RGB image from what ``iter_records(load_images="lazy")`` yields (a file path or encoded bytes), or
+    from a PIL image."""
     from PIL import Image
 
+    if isinstance(ref, Image.Image):
+        return ref if ref.mode == "RGB" else ref.convert("RGB")
     if isinstance(ref, (bytes, bytearray)):
         with Image.open(io.BytesIO(ref)) as im:
             return im.convert("RGB")

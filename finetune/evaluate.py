@@ -1,13 +1,14 @@
 """`sat evaluate`: a model's accuracy on an export or a public spatial benchmark, per family / task.
 
     sat evaluate --model runs/tiny --data export_test/ --out eval/
-    sat evaluate --model /models/llava --adapter runs/llava-sat --benchmark cvbench --benchmark-path CV-Bench/ \\
-        --circular --out eval_cvb/
+    sat evaluate --model /models/llava --adapter runs/llava-sat --benchmark cvbench \\
+        --benchmark-path CV-Bench/ --circular --out eval_cvb/
 
 Multiple choice: greedy decoding, then exact match on the option text or letter after normalisation
-(finetune.scoring.match_choice); with ``--circular`` every rotation of the choices is asked and an item counts only
-when all are right (SAT's "both orders" for two choices). Numeric answers: VSI-Bench's mean relative accuracy and
-SpatialVLM's within-[0.5x, 2x] rate. Writes results.csv, results.png and predictions.jsonl under --out.
+(finetune.scoring.match_choice), or with ``--likelihood`` the option the model finds most likely; with
+``--circular`` every rotation of the choices is asked and an item counts only when all are right (SAT's "both
+orders" for two choices). Numeric answers: VSI-Bench's mean relative accuracy and SpatialVLM's within-[0.5x, 2x]
+rate. Writes results.csv, results.png and predictions.jsonl under --out.
 """
 
 from __future__ import annotations
@@ -48,20 +49,31 @@ def load_items(data=None, benchmark: str | None = None, benchmark_path=None, spl
     return load_benchmark(benchmark, benchmark_path, limit=limit, split=split)
 
 
-def score(items: list, generate, circular: bool = False, style: str = "sat", progress: bool = True) -> list[dict]:
-    """Per-item results. ``generate`` maps [(images, text)] to answers (a Predictor's ``generate``)."""
+def score(items: list, generate, circular: bool = False, style: str = "sat", progress: bool = True,
+          rank=None) -> list[dict]:
+    """Per-item results. ``generate`` maps [(images, text)] to answers (a Predictor's ``generate``). With ``rank``
+    (a Predictor's ``rank``: [(images, text, options)] -> chosen index), multiple choice is scored by likelihood
+    instead: the chosen option is the model's most likely answer among the options; numeric questions still
+    generate."""
     if style not in PROMPTS:
         raise ConfigError(f"unknown prompt style {style!r}: use {' or '.join(PROMPTS)}")
-    asks, owners = [], []  # every prompt to generate, and (item index, rotation) it belongs to
+    asks, owners = [], []  # every prompt to answer, and (item index, rotation) it belongs to
     for k, it in enumerate(items):
         variants = rotations(it.choices, it.answer) if (circular and it.kind == "mc") else [(it.choices, it.answer)]
         for r, (choices, _) in enumerate(variants):
-            asks.append((it.images, prompt_text(it, choices, style)))
+            asks.append((it.images, prompt_text(it, choices, style), choices if it.kind == "mc" else None))
             owners.append((k, r, variants))
     answers = []
     chunk = 32
     for i in range(0, len(asks), chunk):
-        answers.extend(generate(asks[i:i + chunk]))
+        part = asks[i:i + chunk]
+        if rank is None:
+            answers.extend(generate([(im, t) for im, t, _ in part]))
+        else:  # likelihood: the ranked option's text stands in for the generated answer
+            gen = [a for a in part if a[2] is None]
+            ranked = rank([a for a in part if a[2] is not None])
+            out_g, out_r = iter(generate([(im, t) for im, t, _ in gen]) if gen else []), iter(ranked)
+            answers.extend(next(out_g) if a[2] is None else a[2][next(out_r)] for a in part)
         if progress:
             print(f"\r{min(i + chunk, len(asks))}/{len(asks)} prompts", end="", file=sys.stderr)
     if progress:
@@ -151,8 +163,8 @@ def print_table(rows: list[dict]) -> None:
 
 def evaluate_model(model, out, adapter=None, data=None, benchmark: str | None = None, benchmark_path=None,
                    split: str | None = None, circular: bool = False, limit: int | None = None, batch_size: int = 8,
-                   max_new_tokens: int = 16, device: str | None = None, style: str = "sat",
-                   progress: bool = True) -> list[dict]:
+                   max_new_tokens: int = 32, device: str | None = None, style: str = "sat",
+                   progress: bool = True, likelihood: bool = False) -> list[dict]:
     """Evaluate a local model (plus adapter) and write results.csv, results.png, predictions.jsonl and
     summary.json under ``out``; returns the table rows."""
     from finetune.infer import Predictor
@@ -166,11 +178,13 @@ def evaluate_model(model, out, adapter=None, data=None, benchmark: str | None = 
     if not items:
         raise ConfigError("no items to evaluate (empty benchmark files or --limit 0)")
     predictor = Predictor(model, adapter=adapter, device=device)
+    rank = (lambda asks: predictor.rank(asks, batch_size)) if likelihood else None
     results = score(items, lambda asks: predictor.generate(asks, max_new_tokens, batch_size), circular, style,
-                    progress)
+                    progress, rank=rank)
     rows = table(results, circular)
     extra = {"model": str(model), "adapter": str(adapter) if adapter else None, "circular": circular,
-             "prompt": style, "source": str(data or benchmark_path), "benchmark": benchmark or "export"}
+             "prompt": style, "scoring": "likelihood" if likelihood else "generate",
+             "source": str(data or benchmark_path), "benchmark": benchmark or "export"}
     if any(r["benchmark"] == "cvbench" for r in results):  # the official average weights sources, not items
         from finetune.scoring import cvbench_score
 

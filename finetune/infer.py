@@ -181,3 +181,36 @@ class Predictor:
             if was_training:
                 self.model.train()
         return out
+
+    def rank(self, samples: list[tuple[list, str, list[str]]], batch_size: int = 8) -> list[int]:
+        """For each (images, text, options): the index of the option the model finds most likely as the whole
+        answer (the sum of its tokens' log-probabilities, end-of-turn included), the likelihood protocol of
+        multiple-choice evaluation (EmbSpatial-Bench's, lm-eval-harness's ``acc``). It needs no exact reproduction
+        of an option's text, so it measures small models that have not learnt to spell every option."""
+        import torch
+
+        from finetune.sft_data import IGNORE, Sample, collate
+
+        rows = [(k, Sample(tuple(imgs), text, opt)) for k, (imgs, text, opts) in enumerate(samples) for opt in opts]
+        scores: list[list[float]] = [[] for _ in samples]
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            for i in range(0, len(rows), batch_size):
+                chunk = rows[i:i + batch_size]
+                enc = collate(self.processor, [r for _, r in chunk])
+                labels = enc.pop("labels").to(self.device)
+                enc = {k: v.to(self.device) for k, v in enc.items()}
+                if "pixel_values" in enc:
+                    enc["pixel_values"] = enc["pixel_values"].to(next(self.model.parameters()).dtype)
+                with torch.inference_mode():
+                    logits = self.model(**enc).logits[:, :-1].float()
+                target = labels[:, 1:]
+                mask = target != IGNORE
+                logp = torch.log_softmax(logits, -1).gather(-1, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
+                for (k, _), v in zip(chunk, (logp * mask).sum(1).tolist()):
+                    scores[k].append(v)
+        finally:
+            if was_training:
+                self.model.train()
+        return [int(max(range(len(sc)), key=sc.__getitem__)) for sc in scores]

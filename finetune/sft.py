@@ -209,7 +209,7 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
     if cfg.model == "tiny" and method == "lora":
         print("warning: LoRA on the tiny model's random init does not learn (its frozen random head and norms "
               "cannot make the logits peaked); use --full", file=sys.stderr)
-    base = _tiny_base(cfg, out, samples) if cfg.model == "tiny" else Path(cfg.model).resolve()
+    base = (_tiny_base(cfg, out, samples) if cfg.model == "tiny" else Path(cfg.model)).resolve()
     device = pick_device(cfg.device)
     use_bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.startswith("cuda")
                                             and torch.cuda.is_bf16_supported())
@@ -408,7 +408,7 @@ class _Bar:
     def update(self, step: int, loss: float, tok_s: float) -> None:
         if self.tqdm is not None:
             self.tqdm.update(1)
-            self.tqdm.set_postfix(loss=f"{loss:.3f}", tok_s=f"{tok_s:.0f}")
+            self.tqdm.set_postfix(loss=f"{loss:.3f}", tok_s=f"{tok_s:.0f}", refresh=False)
         elif self.enabled and (time.monotonic() - self.last > 2 or step == self.total):
             self.last = time.monotonic()
             rate = (step - self.start) / max(1e-9, self.last - self.t0)

@@ -382,7 +382,8 @@ def cmd_evaluate(args) -> int:
     rows = evaluate_model(args.model, args.out, adapter=args.adapter, data=args.data, benchmark=args.benchmark,
                           benchmark_path=args.benchmark_path, split=args.split, circular=args.circular,
                           limit=args.limit, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
-                          device=args.device, style=args.prompt, progress=not args.no_progress)
+                          device=args.device, style=args.prompt, progress=not args.no_progress,
+                          likelihood=args.likelihood)
     print_table(rows)
     print(f"wrote {args.out}/results.csv, results.png, predictions.jsonl and summary.json")
     return 0
@@ -476,8 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Run episodes and report accuracy per family (QA envs) or success, SPL, episode "
                        "length and distance to goal (ObjectNav); write summary.csv, episodes.json, trajectory PNGs "
                        "and, with --video, episode GIFs.")
-    e.add_argument("--agent", required=True, help="random, random-walk (ObjectNav, never Done), oracle, ppo:PATH (a "
-                   "model.zip or its folder; actions sampled with --seed), ppo-greedy:PATH (argmax actions) or "
+    e.add_argument("--agent", required=True, help="random, random-walk (ObjectNav, never Done), forward (ObjectNav: "
+                   "ahead, turning while blocked), oracle, ppo:PATH (a model.zip or its folder; actions sampled "
+                   "with --seed), ppo-greedy:PATH (argmax actions) or "
                    "model:PATH[@ADAPTER] (a fine-tuned VLM: answers QA envs; in ObjectNav asks the nav_stop and "
                    "nav_direction questions each step)")
     e.add_argument("--env", required=True, help="environment id")
@@ -602,7 +604,9 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--prompt", default="sat", choices=["sat", "lettered"],
                     help="sat: quoted options as SAT trains (default); lettered: (A)/(B) options")
     ev.add_argument("--batch-size", type=int, default=8, help="prompts per generate call (default 8)")
-    ev.add_argument("--max-new-tokens", type=int, default=16, help="answer length limit (default 16)")
+    ev.add_argument("--max-new-tokens", type=int, default=32, help="answer length limit (default 32)")
+    ev.add_argument("--likelihood", action="store_true", help="score multiple choice by the most likely option "
+                    "instead of generating (for small models that cannot yet spell every option)")
     ev.add_argument("--device", help="cpu, cuda, ... (default: cuda when available)")
     ev.add_argument("--out", required=True, help="output folder")
     ev.add_argument("--no-progress", action="store_true", help="no progress output")

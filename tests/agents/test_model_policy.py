@@ -147,3 +147,24 @@ def test_make_agent_errors(tiny):
     with pytest.raises(ConfigError, match="adapter"):
         make_agent(f"model:{tiny}@/nonexistent/adapter", env)
     env.close()
+
+
+def test_forward_walker_moves_ahead_turns_when_blocked_and_never_stops():
+    env = gym.make("SAT-ObjectNav-Easy-v0", size=64, max_steps=60)
+    agent = make_agent("forward", env, seed=0)
+    obs, info = env.reset(seed=3)
+    agent.reset(obs, info)
+    actions, blocked_then = [], []
+    done = False
+    while not done:
+        a = agent.act(obs, info)
+        if actions and actions[-1] == ACTIONS.index("MoveAhead") and not info["last_action_success"]:
+            blocked_then.append(a)
+        actions.append(a)
+        obs, _, term, trunc, info = env.step(a)
+        done = term or trunc
+    names = {ACTIONS[a] for a in actions}
+    assert "Done" not in names and names <= {"MoveAhead", "RotateLeft", "RotateRight"}
+    assert all(ACTIONS[a] in ("RotateLeft", "RotateRight") for a in blocked_then)
+    with pytest.raises(ConfigError, match="ObjectNav"):
+        make_agent("forward", gym.make("SAT-LeftRight-v0", size=64, num_questions=2))

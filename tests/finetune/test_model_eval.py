@@ -90,3 +90,31 @@ def test_evaluate_cli_errors(tmp_path, val_export, capsys):
                  str(tmp_path / "e")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert not (tmp_path / "e").exists()
+
+
+def test_likelihood_scoring_uses_the_ranked_option_and_generates_numbers():
+    items = _items()
+    seen = []
+
+    def rank(asks):  # prefers "right" wherever it is listed
+        seen.extend(a[2] for a in asks)
+        return [opts.index("right") if "right" in opts else 0 for _, _, opts in asks]
+
+    res = score(items, lambda asks: ["2 m"] * len(asks), circular=True, progress=False, rank=rank)
+    assert [r["correct"] for r in res[:3]] == [False, True, False]
+    assert [r["circular_correct"] for r in res[:3]] == [False, True, False]  # order-free: consistent in every rotation
+    assert res[3]["mra"] == 1.0  # the numeric question was generated, not ranked
+    assert len(seen) == 2 + 2 + 3
+
+
+def test_predictor_rank_does_not_depend_on_option_order(tiny_run, val_export):
+    from finetune.benchmarks import load_benchmark
+    from finetune.evaluate import prompt_text
+    from finetune.infer import Predictor
+
+    out, _ = tiny_run
+    p = Predictor(out)
+    items = [i for i in load_benchmark("export", val_export) if i.kind == "mc"][:6]
+    fwd = p.rank([(i.images, prompt_text(i, i.choices), i.choices) for i in items])
+    rev = p.rank([(i.images, prompt_text(i, i.choices), i.choices[::-1]) for i in items])
+    assert [i.choices[k] for i, k in zip(items, fwd)] == [i.choices[::-1][k] for i, k in zip(items, rev)]
