@@ -223,9 +223,9 @@ def build(db_dir: str, version: str) -> dict:
     }
 
 
-NOTICE = """SAT-Env asset catalog data (sat_env/scene/data/catalog_data.json)
+NOTICE = """SAT-Env asset catalog data (sat_env/scene/data/catalog_data.json, sat_env/scene/data/thor_assets.json)
 
-This file is derived from the asset databases shipped in the `procthor` Python package
+These files are derived from the asset databases shipped in the `procthor` Python package
 (version {version}, https://pypi.org/project/procthor/, https://github.com/allenai/procthor),
 Copyright Allen Institute for AI (AI2), licensed under the Apache License, Version 2.0
 (http://www.apache.org/licenses/LICENSE-2.0).
@@ -235,6 +235,9 @@ annotations (placement-annotations.json), receptacle statistics (receptacles.jso
 Modifications: a subset of object types; per type a few size variants chosen by tools/build_catalog.py;
 a few placement overrides listed in the "overrides" field of catalog_data.json. No meshes, textures or
 images from AI2-THOR are included; SAT-Env draws its own primitive shapes (sat_env/scene/shapes.py).
+thor_assets.json (tools/build_thor_assets.py): asset ids, object types and bounding-box sizes of the assets
+of the other object types, and per type the median size and placement flags, so that ProcTHOR houses using
+them render as boxes of the real size.
 """
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from sat_env.scene.camera import Camera
 from sat_env.scene.config import HouseConfig
 from sat_env.scene.house_io import load_house, save_house
+from sat_env.scene.procthor import load_procthor
 
 
 def generate_house(seed: int, config: HouseConfig | None = None) -> dict:
@@ -44,6 +45,7 @@ __all__ = [
     "generate_house",
     "geodesic_distance",
     "load_house",
+    "load_procthor",
     "reachable_positions",
     "save_house",
 ]

@@ -10,7 +10,8 @@ import numpy as np
 from sat_env.scene.catalog import Catalog, load_catalog
 from sat_env.scene.geometry import Solids, yaw_extent
 from sat_env.scene.navgrid import NavGrid
-from sat_env.scene.structure import InstanceTable, RoomShape, build_structure, room_at
+from sat_env.scene.structure import (PLANE_WALL_THICKNESS, InstanceTable, RoomShape, build_structure, room_at,
+                                     wall_thickness)
 
 AGENT_HEIGHT = 1.8  # objects whose vertical extent lies above this do not block the agent
 
@@ -103,7 +104,7 @@ def _walk_objects(objs: list[dict], parent: str | None = None):
 def object_records(house: dict, catalog: Catalog, table: InstanceTable, rooms: list[RoomShape]) -> dict[str, ObjectRecord]:
     out: dict[str, ObjectRecord] = {}
     for o, parent in _walk_objects(house.get("objects", [])):
-        asset = catalog.asset(o["assetId"])
+        asset = catalog.resolve(o["assetId"], o["id"])  # unknown assets: AI2-THOR size or a default, warned
         info = catalog.type_info(asset.object_type)
         c = np.array([o["position"]["x"], o["position"]["y"], o["position"]["z"]], dtype=np.float64)
         room = room_at(rooms, c[0], c[2])
@@ -156,8 +157,7 @@ def build_scene(house: dict, catalog: Catalog | None = None) -> Scene:
         room = room_at(rooms, p.get("x", 0.0), p.get("z", 0.0))
         if room is not None:
             lights[room.index] = (p["x"], p["y"], p["z"], float(lt.get("intensity", 1.0)))
-    walls = house.get("walls") or [{}]
-    thickness = max(float(w.get("thickness", 0.1) or 0.1) for w in walls)
+    thickness = wall_thickness(house) or PLANE_WALL_THICKNESS
     agent = (house.get("metadata") or {}).get("agent")
     seeds = [(agent["position"]["x"], agent["position"]["z"])] if agent else None
     scene = Scene(house, solids, table, rooms, objects, lights, obstacles, slices, None, thickness)  # type: ignore[arg-type]

@@ -141,19 +141,58 @@ class Catalog:
                 self._assets[a.asset_id] = a
         self._receptacles = {r: {o: float(p) for o, p in c.items() if o in self._types}
                              for r, c in data.get("receptacles", {}).items() if r in self._types}
+        # Assets and types learnt from houses made elsewhere (see resolve()); never offered to the generator.
+        self._foreign_assets: dict[str, Asset] = {}
+        self._foreign_types: dict[str, TypeInfo] = {}
 
     # ------------------------------------------------------------------------------------------------ lookups
     def asset(self, asset_id: str) -> Asset:
         try:
             return self._assets[asset_id]
         except (KeyError, TypeError):
+            if isinstance(asset_id, str) and asset_id in self._foreign_assets:
+                return self._foreign_assets[asset_id]
             raise UnknownAssetError(self._unknown("assetId", asset_id, self._assets)) from None
 
     def type_info(self, object_type: str) -> TypeInfo:
         try:
             return self._types[object_type]
         except (KeyError, TypeError):
+            if isinstance(object_type, str) and object_type in self._foreign_types:
+                return self._foreign_types[object_type]
             raise UnknownAssetError(self._unknown("object type", object_type, self._types)) from None
+
+    def resolve(self, asset_id: str, object_id: str | None = None) -> Asset:
+        """The asset of a house object: the catalog's, else one derived from AI2-THOR's asset database or a
+        per-type default (see :mod:`sat_env.scene.thor_assets`), drawn with its type's template or as a plain box.
+
+        A derived asset (and a box type for it) is registered, so that :meth:`asset`, :meth:`type_info` and
+        :meth:`solids` know it from then on, but :meth:`types` and :meth:`assets_of_type` (what the generator
+        places) never list it. Warns once per assetId (``UnknownAssetWarning``) when a fallback is used.
+
+        Args:
+            asset_id: the object's assetId.
+            object_id: the object's id, whose ProcTHOR prefix ("Sofa|3|1") names its type.
+        """
+        if not isinstance(asset_id, str) or not asset_id:
+            raise UnknownAssetError(f"assetId must be a non-empty string, got {asset_id!r} (object {object_id!r})")
+        known = self._assets.get(asset_id) or self._foreign_assets.get(asset_id)
+        if known is not None:
+            return known
+        import warnings
+
+        from sat_env.scene.thor_assets import UnknownAssetWarning, box_type_info, foreign_asset
+
+        fa = foreign_asset(asset_id, object_id, self._types)
+        if fa.object_type not in self._types and fa.object_type not in self._foreign_types:
+            info = box_type_info(fa.object_type, fa.size, fa.flags)
+            self._foreign_types[fa.object_type] = info
+            self._compiled[fa.object_type] = _Compiled(info)
+        asset = Asset(asset_id, fa.object_type, tuple(fa.size))
+        self._foreign_assets[asset_id] = asset
+        if fa.warning:
+            warnings.warn(fa.warning, UnknownAssetWarning, stacklevel=2)
+        return asset
 
     def types(self) -> list[str]:
         return sorted(self._types)
@@ -161,7 +200,7 @@ class Catalog:
     def assets_of_type(self, object_type: str) -> list[Asset]:
         """The chosen size variants of a type (up to 5, smallest volume first)."""
         self.type_info(object_type)
-        return list(self._variants[object_type])
+        return list(self._variants.get(object_type, ()))
 
     def receptacle_contents(self, receptacle_type: str) -> dict[str, float]:
         """Small object type -> probability that a receptacle of this type holds one (ProcTHOR statistics)."""
@@ -221,7 +260,8 @@ def _read_data() -> dict:
 
 @functools.lru_cache(maxsize=None)
 def load_catalog() -> Catalog:
-    """The package's catalog (cached; treat it as read-only)."""
+    """The package's catalog (cached; treat it as read-only: only :meth:`Catalog.resolve` extends it, with assets
+    of houses made elsewhere)."""
     return Catalog(_read_data(), shapes.TEMPLATES)
 
 

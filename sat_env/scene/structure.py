@@ -22,6 +22,10 @@ FLOOR_THICKNESS = 0.02
 CEILING_THICKNESS = 0.02
 FRAME = 0.04  # doorway trim: jamb width and how far it stands proud of the wall faces (half of it each side)
 WINDOW_GAP = 0.005  # windows hang this far in front of the wall face (never coplanar with it)
+# Walls without a "thickness" (ProcTHOR houses) are planes in AI2-THOR, with furniture flush against them and
+# paintings 5 mm in front. They are drawn this thick, so that each side has its own face and a painting stays in
+# front of it, but collide as planes (zero-width obstacles), so that flush furniture does not count as inside them.
+PLANE_WALL_THICKNESS = 0.008
 EXTERIOR_COLOR = (0.85, 0.85, 0.83)
 TRIM_COLOR = (0.93, 0.92, 0.89)
 GLASS_COLOR = (0.70, 0.82, 0.92)
@@ -141,6 +145,13 @@ def wall_segment(wall: dict) -> tuple[np.ndarray, np.ndarray]:
     pts = [p for p in wall["polygon"] if abs(p["y"]) < EPS] or wall["polygon"][:2]
     a, b = xz(pts[:2])
     return a, b
+
+
+def wall_thickness(house: dict) -> float | None:
+    """The walls' thickness in metres (the largest given), or None when no wall gives one (planes, as in
+    AI2-THOR: see PLANE_WALL_THICKNESS)."""
+    given = [float(w["thickness"]) for w in house.get("walls", []) if w.get("thickness")]
+    return max(given) if given else None
 
 
 def wall_height(house: dict) -> float:
@@ -285,7 +296,9 @@ def build_structure(house: dict, table: InstanceTable) -> tuple[Solids, list[Roo
     """
     rooms = room_shapes(house)
     height = wall_height(house)
-    t = max(float(w.get("thickness", 0.1) or 0.1) for w in house.get("walls", [{"thickness": 0.1}]))
+    t = wall_thickness(house)
+    oh = t / 2 if t is not None else 0.0  # half-width of wall obstacles: 0 for planes
+    t = t if t is not None else PLANE_WALL_THICKNESS
     ht, qt = t / 2, t / 4
     bld = _Builder()
     obstacles: list[tuple[float, float, float, float, int]] = []
@@ -340,8 +353,8 @@ def build_structure(house: dict, table: InstanceTable) -> tuple[Solids, list[Roo
                     bld.box((x0, y0, u0), (x1, y1, u1), color, paint, inst, ri)
         for u0, u1, y0, y1 in spans:
             if y0 == 0.0 and u1 - u0 > EPS:
-                obstacles.append((u0, pc.line - ht, u1, pc.line + ht, table.id_of(pc.sides[1][1]))
-                                 if pc.horizontal else (pc.line - ht, u0, pc.line + ht, u1, table.id_of(pc.sides[1][1])))
+                obstacles.append((u0, pc.line - oh, u1, pc.line + oh, table.id_of(pc.sides[1][1]))
+                                 if pc.horizontal else (pc.line - oh, u0, pc.line + oh, u1, table.id_of(pc.sides[1][1])))
         # Doorway trims: two jambs and a head lining the hole, standing FRAME/2 proud of both wall faces.
         for d0, d1, _, dy1, _, did in doors:
             inst = table.add(did, "Doorway")
@@ -391,6 +404,6 @@ def build_structure(house: dict, table: InstanceTable) -> tuple[Solids, list[Roo
                 inst = table.add(wid, "Wall")
                 cx, cz = jx + sx * qt, jz + sz * qt
                 bld.box((cx - qt, 0.0, cz - qt), (cx + qt, height, cz + qt), color, paint, inst, ri)
-        obstacles.append((jx - ht, jz - ht, jx + ht, jz + ht, table.id_of(any_wall) if any_wall else 0))
+        obstacles.append((jx - oh, jz - oh, jx + oh, jz + oh, table.id_of(any_wall) if any_wall else 0))
     obs = np.array(obstacles, dtype=np.float64).reshape(-1, 5)
     return bld.solids(), rooms, obs

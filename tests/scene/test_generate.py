@@ -202,10 +202,21 @@ def test_bad_house_files(tmp_path):
         load_house(tmp_path / "badtype.json")
 
 
-def test_unknown_asset_is_named(houses):
+def test_unknown_asset_is_named_and_drawn_by_its_type(houses):
+    """An assetId no catalog knows is drawn by the type its object id names (ProcTHOR houses carry assets we do not
+    model), with a warning naming it; an empty assetId is still an error."""
+    from sat_env.scene import shapes
+    from sat_env.scene.catalog import Catalog, _read_data
+    from sat_env.scene.thor_assets import UnknownAssetWarning
+
     h = json.loads(house_to_json(houses[0]))
     h["objects"][0]["assetId"] = "Sofa_9999"
-    with pytest.raises(UnknownAssetError, match="Sofa_9999"):
+    with pytest.warns(UnknownAssetWarning, match="Sofa_9999"):  # a fresh catalog warns once per assetId
+        scene = build_scene(h, Catalog(_read_data(), shapes.TEMPLATES))
+    want = h["objects"][0]["id"].split("|")[0]
+    assert scene.objects[h["objects"][0]["id"]].object_type == want
+    h["objects"][0]["assetId"] = ""
+    with pytest.raises(UnknownAssetError, match="non-empty"):
         build_scene(h)
 
 
