@@ -30,10 +30,13 @@ setup(
         "train": ["torch==2.13.0", "transformers>=5.0,<6", "peft>=0.18", "accelerate>=1.0", "tokenizers>=0.21",
                   "wandb>=0.17", "pyarrow>=14", "tqdm"],
         "test": ["pytest>=8", "torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30", "pyarrow>=14", "datasets>=3",
-                 "transformers>=5.0,<6", "peft>=0.18", "accelerate>=1.0", "tokenizers>=0.21", "wandb>=0.17"],
+                 "transformers>=5.0,<6", "peft>=0.18", "accelerate>=1.0", "tokenizers>=0.21", "wandb>=0.17",
+                 "ai2thor>=5.0"],
         "yaml": ["pyyaml>=6"],
         # `sat export --engine ray`: the same shards as Ray tasks (a cluster needs the output folder on shared storage)
         "ray": ["ray>=2.9"],
+        # backend="thor": AI2-THOR 5.x (its Unity build, ~0.5-0.8 GB, is fetched on first use or given by path)
+        "thor": ["ai2thor>=5.0"],
     },
     entry_points={"console_scripts": ["sat=sat_env.cli:main"]},
     license="Apache-2.0",

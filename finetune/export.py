@@ -63,6 +63,7 @@ class ExportConfig:
     image_format: str = "jpeg"
     quality: int = 90
     shard_size: int = 500
+    backend: str = "embedded"
 
     def identity(self) -> dict:
         """What must match for a resume (everything but the output path)."""
@@ -84,6 +85,14 @@ class ExportConfig:
             raise ConfigError(f"--image-format must be jpeg or png, got {self.image_format!r}")
         if not (1 <= self.quality <= 100):
             raise ConfigError(f"--quality must be 1..100, got {self.quality}")
+        from sat_env.backends import BACKENDS
+
+        if self.backend not in BACKENDS:
+            raise ConfigError(f"--backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
+        if self.backend == "thor":  # fail before anything is written when no AI2-THOR build can be had
+            from sat_env.backends.thor_build import find_build
+
+            find_build()
         if not (1 <= self.shard_size <= 100_000):
             raise ConfigError(f"--shard-size must be 1..100000, got {self.shard_size}")
         if self.n_shards > MAX_SHARDS:
@@ -149,7 +158,7 @@ def sample_shard(cfg: ExportConfig, k: int, progress=None) -> list[dict]:
 
     base = SPLIT_HOUSE_BASE[cfg.split] + k * HOUSES_PER_SHARD
     env = SATQAEnv(families=cfg.families, mix=cfg.mix, size=cfg.size, num_questions=QUESTIONS_PER_HOUSE,
-                   houses=list(range(base, base + HOUSES_PER_SHARD)))
+                   houses=list(range(base, base + HOUSES_PER_SHARD)), backend=cfg.backend)
     seed = int(np.random.SeedSequence([cfg.seed, SPLIT_CODE[cfg.split], k]).generate_state(1)[0])
     env.reset(seed=seed)
     ext = "jpg" if cfg.image_format == "jpeg" else "png"
@@ -344,6 +353,7 @@ def prepare(cfg: ExportConfig, resume: bool) -> list[int]:
         if not conf.is_file():
             raise ConfigError(f"{root} is not empty and is not a SAT-Env export: choose an empty or new --out folder")
         old = json.loads(conf.read_text())
+        old.setdefault("backend", "embedded")  # exports written before the option existed
         if old != cfg.identity():
             diff = sorted(k for k in set(old) | set(cfg.identity()) if old.get(k) != cfg.identity().get(k))
             raise ConfigError(f"{root} holds an export with other settings ({', '.join(diff)} differ): use a new "

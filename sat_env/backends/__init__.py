@@ -5,14 +5,20 @@ from __future__ import annotations
 from sat_env.backends.base import ActionResult, AgentPose, Backend, View
 from sat_env.errors import ConfigError
 
+BACKENDS = ("embedded", "thor")
+
 
 def make_backend(name: str = "embedded", **kwargs) -> Backend:
-    """Create a backend by name: "embedded" (the default)."""
+    """Create a backend by name: "embedded" (the default) or "thor" (AI2-THOR; ``pip install -e ".[thor]"``)."""
     if name == "embedded":
         from sat_env.backends.embedded import EmbeddedBackend
 
         return EmbeddedBackend(**kwargs)
-    raise ConfigError(f"unknown backend {name!r}; available: 'embedded'")
+    if name == "thor":
+        from sat_env.backends.thor import ThorBackend
+
+        return ThorBackend(**kwargs)
+    raise ConfigError(f"unknown backend {name!r}; available: {', '.join(repr(b) for b in BACKENDS)}")
 
 
-__all__ = ["ActionResult", "AgentPose", "Backend", "View", "make_backend"]
+__all__ = ["BACKENDS", "ActionResult", "AgentPose", "Backend", "View", "make_backend"]

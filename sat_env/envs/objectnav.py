@@ -283,7 +283,8 @@ class ObjectNavEnv(gym.Env):
     - ``depth``: add the ``"depth"`` observation.
     - ``easy``: 1-2 room apartments, 64 px, 200 steps (defaults only; explicit arguments win).
     - ``house_config``: :class:`~sat_env.scene.config.HouseConfig` or dict of its fields for generated houses.
-    - ``houses``: list of house dicts and/or int seeds to draw from instead of fresh seeds.
+    - ``houses``: list of house dicts, int seeds and/or ProcTHOR-10K sources ``"procthor:FILE.jsonl.gz#N"``
+      (``#A-B``, ``#0-9,42``) to draw from instead of fresh seeds.
     - ``episodes``: ``"train"`` (sampled per reset) or ``"eval"`` (the fixed set :func:`eval_episodes`, episode 0, 1,
       2, ... on successive resets whatever the seed; ``reset(options={"episode": k})`` picks episode k and does not
       move the sequence). In eval mode the seed does not choose the episode.
@@ -293,6 +294,7 @@ class ObjectNavEnv(gym.Env):
     - ``failed_done_penalty``: reward subtracted for a wrong ``Done`` (default: 1.0 for ``easy``, else 0).
     - ``render_mode``: ``None`` or ``"rgb_array"`` (egocentric view beside a top-down map with the agent, its path and
       the target objects in green).
+    - ``backend``: ``"embedded"`` (default) or ``"thor"`` (AI2-THOR; ``pip install -e ".[thor]"`` and a Unity build).
 
     ``reset(options=...)`` also accepts ``"target"`` (a type name) and, in train mode, ``"house_seed"``.
 
@@ -308,8 +310,8 @@ class ObjectNavEnv(gym.Env):
                  depth: bool = False, easy: bool = False, house_config: HouseConfig | dict | None = None,
                  houses: list | None = None, episodes: str = "train", n_eval: int = EVAL_SIZE,
                  shaping_weight: float = 1.0, render_mode: str | None = None, auto_done: bool | None = None,
-                 failed_done_penalty: float | None = None):
-        from sat_env.backends.embedded import EmbeddedBackend
+                 failed_done_penalty: float | None = None, backend: str = "embedded"):
+        from sat_env.backends import BACKENDS, make_backend
 
         self.easy = bool(easy)
         if size is None:
@@ -330,6 +332,8 @@ class ObjectNavEnv(gym.Env):
             raise ConfigError(f"max_steps must be a positive int, got {max_steps!r}")
         if episodes not in ("train", "eval"):
             raise ConfigError(f"episodes must be 'train' or 'eval', got {episodes!r}")
+        if backend not in BACKENDS:
+            raise ConfigError(f"backend {backend!r} is not available; use one of {', '.join(map(repr, BACKENDS))}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
             raise ConfigError(f"render_mode must be None or one of {self.metadata['render_modes']}, "
                               f"got {render_mode!r}")
@@ -348,7 +352,11 @@ class ObjectNavEnv(gym.Env):
                               f"got {type(house_config).__name__}")
         if houses is not None:
             if isinstance(houses, (dict, str)) or not hasattr(houses, "__len__") or len(houses) == 0:
-                raise ConfigError("houses must be a non-empty list of house dicts and/or int seeds")
+                raise ConfigError('houses must be a non-empty list of house dicts, int seeds and/or '
+                                  '"procthor:FILE.jsonl.gz#N" sources')
+            from sat_env.scene.procthor import expand_house_sources
+
+            houses = expand_house_sources(houses)
             for hh in houses:
                 seed_ok = isinstance(hh, (int, np.integer)) and not isinstance(hh, bool) and hh >= 0
                 if not (isinstance(hh, dict) or seed_ok):
@@ -384,7 +392,7 @@ class ObjectNavEnv(gym.Env):
         self.observation_space = spaces.Dict(obs)
         self.action_space = spaces.Discrete(len(ACTIONS))
 
-        self._backend = EmbeddedBackend(width=w, height=h, fov=self.fov)
+        self._backend = make_backend(backend, width=w, height=h, fov=self.fov)
         self._houses_lru: OrderedDict = OrderedDict()
         self._loaded_key = None
         self._eval_cursor = 0

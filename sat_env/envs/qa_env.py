@@ -67,9 +67,10 @@ class SATQAEnv(gym.Env):
     - ``size``: image size, int or (width, height) (default 224).
     - ``num_questions``: questions per episode (default 10).
     - ``max_choices``: size of the action space (default 6).
-    - ``backend``: ``"embedded"`` (default).
-    - ``houses``: optional list of house dicts, paths to house JSON files and/or int seeds (generated on first use and
-      cached, up to 256) to draw from instead of fresh generated houses: a fixed pool makes resets cheap.
+    - ``backend``: ``"embedded"`` (default) or ``"thor"`` (AI2-THOR; ``pip install -e ".[thor]"`` and a Unity build).
+    - ``houses``: optional list of house dicts, paths to house JSON files, int seeds (generated on first use and
+      cached, up to 256) and/or ProcTHOR-10K sources ``"procthor:FILE.jsonl.gz#N"`` (``#A-B``, ``#0-9,42``) to draw
+      from instead of fresh generated houses: a fixed pool makes resets cheap.
     - ``house_config``: dict or :class:`~sat_env.scene.HouseConfig` for generated houses.
     - ``render_mode``: ``"rgb_array"``: the question's images beside a top-down map with the agent.
     - ``balance_categories``: keep answer labels uniform per family and per set of object categories named, across
@@ -105,15 +106,21 @@ class SATQAEnv(gym.Env):
             raise ConfigError(f"max_choices must be in 2..26, got {max_choices}")
         if render_mode not in (None, "rgb_array"):
             raise ConfigError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
-        if backend != "embedded":
-            raise ConfigError(f"backend {backend!r} is not available; use 'embedded'")
+        from sat_env.backends import BACKENDS
+
+        if backend not in BACKENDS:
+            raise ConfigError(f"backend {backend!r} is not available; use one of {', '.join(map(repr, BACKENDS))}")
+        self.backend = backend
         self.num_questions, self.max_choices, self.render_mode = int(num_questions), int(max_choices), render_mode
         self.house_config = house_config if isinstance(house_config, HouseConfig) else \
             HouseConfig.from_dict(house_config or {})
         if houses is not None and (isinstance(houses, (dict, str)) or not hasattr(houses, "__len__")
                                    or len(houses) == 0):
-            raise ConfigError("houses must be a non-empty list of house dicts, house JSON paths and/or int seeds")
-        self.houses = [self._load(h) for h in houses] if houses is not None else None
+            raise ConfigError("houses must be a non-empty list of house dicts, house JSON paths, int seeds and/or "
+                              '"procthor:FILE.jsonl.gz#N" sources')
+        from sat_env.scene.procthor import expand_house_sources
+
+        self.houses = [self._load(h) for h in expand_house_sources(houses)] if houses is not None else None
         self.action_space = spaces.Discrete(self.max_choices)
         text = spaces.Text(MAX_QUESTION_CHARS, min_length=1, charset=CHARSET)
         self.observation_space = spaces.Dict({
@@ -174,10 +181,10 @@ class SATQAEnv(gym.Env):
         super().reset(seed=seed)
         if seed is not None and self._balancer is not None:
             self._balancer.counts.clear()  # a seeded reset starts afresh: same seed, same episode
-        from sat_env.backends.embedded import EmbeddedBackend
+        from sat_env.backends import make_backend
 
         if self._backend is None:
-            self._backend = EmbeddedBackend(width=self.width, height=self.height)
+            self._backend = make_backend(self.backend, width=self.width, height=self.height)
         for _ in range(10):
             scene_id, house = self._house(self.np_random)
             # Families restore the scene after every QA, so the same house need not be rebuilt (a seeded reset
