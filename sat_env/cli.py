@@ -49,17 +49,40 @@ def _config(args):
     return HouseConfig.from_dict(over)
 
 
+def _scene_house(args) -> tuple[dict, str, int]:
+    """(house, label, view seed) of `sat scene`: generated from --seed, or read from --procthor FILE --index N."""
+    procthor, index = getattr(args, "procthor", None), getattr(args, "index", None)
+    if procthor is None:
+        if index is not None:
+            raise ConfigError("--index selects a house of a ProcTHOR file: give it with --procthor FILE.jsonl.gz")
+        from sat_env.scene import generate_house
+
+        return generate_house(args.seed, _config(args)), f"house seed {args.seed}", args.seed
+    if getattr(args, "rooms", None) or getattr(args, "config", None):
+        raise ConfigError("--rooms and --config shape generated houses; they do not apply to --procthor houses")
+    from sat_env.scene.procthor import load_procthor
+
+    index = 0 if index is None else index
+    return load_procthor(procthor, index), f"ProcTHOR house {index} of {procthor}", index
+
+
 def cmd_scene(args) -> int:
+    import warnings
+
     from sat_env.backends.embedded import EmbeddedBackend
     from sat_env.backends.views import sample_views
-    from sat_env.scene import generate_house, save_house
+    from sat_env.scene import save_house
     from sat_env.viz import depth_image, depth_preview, ids_image, topdown
 
-    house = generate_house(args.seed, _config(args))
+    house, label, view_seed = _scene_house(args)
     w, h = args.size
     backend = EmbeddedBackend(width=w, height=h, fov=args.fov)
-    backend.load(house)
-    rng = np.random.default_rng(np.random.SeedSequence([args.seed, 1]))
+    with warnings.catch_warnings(record=True) as caught:  # unknown assets: one line each, not a traceback-like dump
+        warnings.simplefilter("always")
+        backend.load(house)
+    for wrn in caught:
+        print(f"warning: {wrn.message}", file=sys.stderr)
+    rng = np.random.default_rng(np.random.SeedSequence([view_seed, 1]))
     poses = sample_views(backend, rng, args.views)
     views = [(p, backend.view(p)) for p in poses]
     scene = backend.scene
@@ -86,8 +109,16 @@ def cmd_scene(args) -> int:
                                                  "depth_png": "uint16 millimetres, 0 = no surface",
                                                  "views": meta}, indent=2) + "\n")
     n_obj = len(scene.objects)
-    print(f"house seed {args.seed}: {len(scene.rooms)} rooms ({', '.join(r.room_type for r in scene.rooms)}), "
+    print(f"{label}: {len(scene.rooms)} rooms ({', '.join(r.room_type for r in scene.rooms)}), "
           f"{n_obj} objects, {len(scene.solids)} solids")
+    if getattr(args, "procthor", None):  # generated houses are valid by construction; report what a foreign one lacks
+        from sat_env.scene.validate import geometry_problems
+
+        problems = geometry_problems(scene)
+        for p in problems[:10]:
+            print(f"validation: {p}")
+        more = f" ({len(problems) - 10} more not shown)" if len(problems) > 10 else ""
+        print(f"validation: {len(problems)} problem(s){more}" if problems else "validation: no problems")
     print(f"wrote {out}/house.json, topdown.png and {len(views)} views (rgb/depth/ids *.png, views.json)")
     backend.close()
     return 0
@@ -289,7 +320,7 @@ def cmd_export(args) -> int:
     cfg = ExportConfig(num_qa=args.num_qa, out=args.out, mix=mix or "sat", families=args.families, size=args.size,
                        formats=[f.strip() for f in args.format.split(",") if f.strip()], split=args.split,
                        seed=args.seed, image_format=args.image_format, quality=args.quality,
-                       shard_size=args.shard_size)
+                       shard_size=args.shard_size, backend=args.backend)
     m = run_export(cfg, workers=args.workers, engine=args.engine, resume=args.resume, progress=not args.no_progress)
     n = sum(s["records"] for s in m["splits"].values())
     size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
@@ -408,10 +439,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     s = sub.add_parser("scene", help="generate an apartment; write house.json, a floor plan and rendered views",
-                       description="Generate an apartment from a seed and write house.json, topdown.png (floor plan "
-                       "with rooms, labelled objects and the first view's cone), and rgb/depth/ids PNGs of views from "
-                       "sampled reachable poses. Depth PNGs are uint16 millimetres.")
+                       description="Generate an apartment from a seed (or read one from a ProcTHOR-10K file) and "
+                       "write house.json, topdown.png (floor plan with rooms, labelled objects and the first view's "
+                       "cone), and rgb/depth/ids PNGs of views from sampled reachable poses. Depth PNGs are uint16 "
+                       "millimetres.")
     s.add_argument("--seed", type=int, default=0, help="house seed (default 0)")
+    s.add_argument("--procthor", metavar="FILE.jsonl.gz",
+                   help="read the house from a local ProcTHOR-10K file (gzipped JSON Lines, e.g. train.jsonl.gz) "
+                   "instead of generating one")
+    s.add_argument("--index", type=int, metavar="N", help="with --procthor: which house (0-based line; default 0)")
     s.add_argument("--out", required=True, help="output directory")
     s.add_argument("--size", type=_size, default=(512, 512), help="image size N or WxH (default 512)")
     s.add_argument("--fov", type=float, default=90.0, help="vertical field of view in degrees (default 90)")
@@ -509,6 +545,9 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--shard-size", type=int, default=500, help="QAs per shard (default 500)")
     x.add_argument("--workers", type=int, default=1, help="local worker processes, each with its own GL context")
     x.add_argument("--engine", default="local", choices=["local", "ray"], help="local processes or Ray tasks")
+    x.add_argument("--backend", default="embedded", choices=["embedded", "thor"],
+                   help="simulator: embedded (default) or thor (AI2-THOR; pip install -e \".[thor]\" and a Unity "
+                   "build)")
     x.add_argument("--resume", action="store_true", help="finish an interrupted export of the same config")
     x.add_argument("--no-progress", action="store_true", help="no progress bar")
     x.set_defaults(func=cmd_export)
