@@ -133,6 +133,8 @@ def _check(cfg: SFTConfig) -> None:
     if cfg.precision not in ("auto", "fp32", "bf16", "fp16"):
         raise ConfigError(f"unknown precision {cfg.precision!r}: use fp32, bf16, fp16 or auto")
     cfg.resolved_method()
+    if cfg.precision == "fp16" and not pick_device(cfg.device).startswith("cuda"):
+        raise ConfigError("--fp16 needs a CUDA device (fp16 training on CPU is not supported); use --bf16 or fp32")
 
 
 def _tiny_base(cfg: SFTConfig, out: Path, samples) -> Path:
@@ -200,11 +202,11 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
     import torch
 
     _check(cfg)
-    out = _prepare_out(cfg, resume)
     root = Path(cfg.data)
     fmt = export_format(root, cfg.format)
     samples = export_samples(root, fmt, export_split(root, fmt, cfg.split))
     instruct = instruct_samples(cfg.mix_instruct, cfg.mix_image_root) if cfg.mix_instruct else []
+    out = _prepare_out(cfg, resume)  # after every input check: a bad input leaves nothing behind
     method = cfg.resolved_method()
     if cfg.model == "tiny" and method == "lora":
         print("warning: LoRA on the tiny model's random init does not learn (its frozen random head and norms "
@@ -213,8 +215,6 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
     device = pick_device(cfg.device)
     use_bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.startswith("cuda")
                                             and torch.cuda.is_bf16_supported())
-    if cfg.precision == "fp16" and not device.startswith("cuda"):
-        raise ConfigError("--fp16 needs a CUDA device (fp16 training on CPU is not supported); use --bf16 or fp32")
     model, processor = load_model(base, device="cpu", dtype="fp32", trainable=True)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(cfg.seed)

@@ -202,6 +202,7 @@ def test_clear_errors(train_export, tiny_run, tmp_path):
     shard.write_text("".join(json.dumps(r) + "\n" for r in recs))
     with pytest.raises(ConfigError, match="no images"):
         train(SFTConfig(**{**base.__dict__, "data": str(bad), "out": str(tmp_path / "o2")}), progress=False)
+    assert not (tmp_path / "o2").exists()
     # a mix file in the wrong format
     f = _instruct_file(tmp_path, [{"id": "1", "messages": [{"role": "user", "content": "hi"}]}])
     with pytest.raises(ConfigError, match="LLaVA-665K"):
@@ -214,3 +215,17 @@ def test_clear_errors(train_export, tiny_run, tmp_path):
     (tmp_path / "full" / "x").write_text("x")
     with pytest.raises(ConfigError, match="not empty"):
         train(SFTConfig(**{**base.__dict__, "out": str(tmp_path / "full")}), progress=False)
+
+
+@pytest.mark.parametrize("method,precision", [("full", "bf16"), ("lora", "fp32")])
+def test_gradient_checkpointing_and_bf16_train(method, precision, tiny_run, train_export, tmp_path):
+    base_run, _ = tiny_run
+    model = "tiny" if method == "full" else str(base_run)
+    s = train(SFTConfig(model=model, data=str(train_export), out=str(tmp_path / "o"), method=method, max_steps=2,
+                        batch_size=4, lora_r=4, lora_alpha=8, precision=precision, gradient_checkpointing=True,
+                        wandb="disabled"), progress=False)
+    assert s["steps"] == 2 and s["final_loss"] == s["final_loss"]  # finite, not NaN
+    with pytest.raises(ConfigError, match="CUDA"):
+        train(SFTConfig(model="tiny", data=str(train_export), out=str(tmp_path / "p"), max_steps=1,
+                        precision="fp16", device="cpu", wandb="disabled"), progress=False)
+    assert not (tmp_path / "p").exists()  # refused before anything was written
