@@ -241,27 +241,37 @@ them render as boxes of the real size.
 """
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def run_tool(argv, doc: str, default_out: str, build_fn, to_text, summary) -> int:
+    """The command line shared by the tools that extract tables from the procthor wheel: fetch (or locate) its
+    databases, build the table, write it and the attribution NOTICE next to it."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     ap.add_argument("--procthor-dir", help="folder with the unpacked procthor wheel (or its databases folder)")
     ap.add_argument("--procthor-version", help="version string for the attribution (default: detected)")
-    ap.add_argument("--out", default=DEFAULT_OUT, help="output JSON path")
+    ap.add_argument("--out", default=default_out, help="output JSON path")
     args = ap.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as tmp:
         db_dir = locate_databases(args.procthor_dir) if args.procthor_dir else fetch_wheel(tmp)
         version = args.procthor_version or detect_version(db_dir)
-        data = build(db_dir, version)
+        data = build_fn(db_dir, version)
 
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    out_dir = os.path.dirname(os.path.abspath(args.out))
+    os.makedirs(out_dir, exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=1, sort_keys=False)
-        fh.write("\n")
-    with open(os.path.join(os.path.dirname(os.path.abspath(args.out)), NOTICE_NAME), "w", encoding="utf-8") as fh:
+        fh.write(to_text(data))
+    with open(os.path.join(out_dir, NOTICE_NAME), "w", encoding="utf-8") as fh:
         fh.write(NOTICE.format(version=version))
-    n_var = sum(len(t["variants"]) for t in data["types"].values())
-    print(f"wrote {args.out}: {len(data['types'])} types, {n_var} variants, {len(data['assets'])} assets indexed")
+    print(summary(args.out, data))
     return 0
+
+
+def main(argv=None) -> int:
+    def summary(out, data):
+        n_var = sum(len(t["variants"]) for t in data["types"].values())
+        return f"wrote {out}: {len(data['types'])} types, {n_var} variants, {len(data['assets'])} assets indexed"
+
+    return run_tool(argv, __doc__, DEFAULT_OUT, build, lambda d: json.dumps(d, indent=1, sort_keys=False) + "\n",
+                    summary)
 
 
 if __name__ == "__main__":

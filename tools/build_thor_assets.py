@@ -23,19 +23,17 @@ does). The output is deterministic (sorted keys, sizes rounded to 0.1 mm).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import statistics
 import sys
-import tempfile
 
 TOOLS = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(TOOLS)
 sys.path.insert(0, REPO)
 sys.path.insert(0, TOOLS)
 
-from build_catalog import NOTICE, NOTICE_NAME, detect_version, fetch_wheel, locate_databases  # noqa: E402
+from build_catalog import run_tool  # noqa: E402
 
 from sat_env.scene.shapes import TEMPLATES  # noqa: E402
 
@@ -113,25 +111,10 @@ def to_text(data: dict) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--procthor-dir", help="folder with the unpacked procthor wheel (or its databases folder)")
-    ap.add_argument("--procthor-version", help="version string for the attribution (default: detected)")
-    ap.add_argument("--out", default=DEFAULT_OUT, help="output JSON path")
-    args = ap.parse_args(argv)
+    def summary(out, d):
+        return f"wrote {out}: {len(d['types'])} types, {len(d['assets'])} assets without a template"
 
-    with tempfile.TemporaryDirectory() as tmp:
-        db_dir = locate_databases(args.procthor_dir) if args.procthor_dir else fetch_wheel(tmp)
-        version = args.procthor_version or detect_version(db_dir)
-        data = build(db_dir, version)
-
-    out_dir = os.path.dirname(os.path.abspath(args.out))
-    os.makedirs(out_dir, exist_ok=True)
-    with open(args.out, "w", encoding="utf-8") as fh:
-        fh.write(to_text(data))
-    with open(os.path.join(out_dir, NOTICE_NAME), "w", encoding="utf-8") as fh:
-        fh.write(NOTICE.format(version=version))
-    print(f"wrote {args.out}: {len(data['types'])} types, {len(data['assets'])} assets without a template")
-    return 0
+    return run_tool(argv, __doc__, DEFAULT_OUT, build, to_text, summary)
 
 
 if __name__ == "__main__":
