@@ -129,6 +129,19 @@ class View:
         return out
 
 
+class ClosingBackend:
+    """``with`` support for backends: the block's end calls ``close()``."""
+
+    def close(self) -> None:  # pragma: no cover - every backend defines its own
+        raise NotImplementedError
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 @runtime_checkable
 class Backend(Protocol):
     """What every simulator backend offers the environments (embedded and AI2-THOR)."""

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sat_env.backends.base import CAMERA_HEIGHT, HORIZON_LIMITS, VISIBILITY_DISTANCE, ActionResult, AgentPose, View
+from sat_env.backends.base import (CAMERA_HEIGHT, HORIZON_LIMITS, VISIBILITY_DISTANCE, ActionResult, AgentPose,
+                                    ClosingBackend, View)
 from sat_env.errors import BackendError
 from sat_env.scene.build import AGENT_HEIGHT, Scene, build_scene, object_solids
 from sat_env.scene.camera import Camera
@@ -22,7 +23,7 @@ MOVE_SUBSTEP = 0.05  # collision is checked every 5 cm along a move, finer than 
 _MOVES = {"MoveAhead": (0.0, 1.0), "MoveBack": (0.0, -1.0), "MoveRight": (1.0, 0.0), "MoveLeft": (-1.0, 0.0)}
 
 
-class EmbeddedBackend:
+class EmbeddedBackend(ClosingBackend):
     """Simulator over a house dict with the embedded renderer.
 
     Args:
@@ -335,8 +336,3 @@ class EmbeddedBackend:
             self._renderer = None
         self.scene = None
 
-    def __enter__(self) -> "EmbeddedBackend":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()

@@ -30,7 +30,8 @@ import warnings
 
 import numpy as np
 
-from sat_env.backends.base import CAMERA_HEIGHT, HORIZON_LIMITS, VISIBILITY_DISTANCE, ActionResult, AgentPose, View
+from sat_env.backends.base import (CAMERA_HEIGHT, HORIZON_LIMITS, VISIBILITY_DISTANCE, ActionResult, AgentPose,
+                                    ClosingBackend, View)
 from sat_env.backends.thor_convert import from_thor_house, to_thor_house, walk_objects
 from sat_env.backends.thor_view import (InstanceIndex, color_table, records_from_metadata, update_records,
                                         view_from_event)
@@ -50,7 +51,7 @@ def _xyz(x: float, y: float, z: float) -> dict:
     return {"x": float(x), "y": float(y), "z": float(z)}
 
 
-class ThorBackend:
+class ThorBackend(ClosingBackend):
     """Simulator over a house dict with AI2-THOR (Unity) rendering and physics.
 
     Args:
@@ -360,11 +361,6 @@ class ThorBackend:
                 self.controller = None
         self.scene = None
 
-    def __enter__(self) -> "ThorBackend":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 __all__ = ["ThorBackend"]
