@@ -33,7 +33,7 @@ REPO = os.path.dirname(TOOLS)
 sys.path.insert(0, REPO)
 sys.path.insert(0, TOOLS)
 
-from build_catalog import run_tool  # noqa: E402
+from build_catalog import _majority, run_tool  # noqa: E402
 
 from sat_env.scene.shapes import TEMPLATES  # noqa: E402
 
@@ -44,11 +44,6 @@ DIGITS = 4
 def _size(a: dict) -> list[float]:
     bb = a["boundingBox"]
     return [round(float(bb[k]), DIGITS) for k in "xyz"]
-
-
-def _majority(values) -> bool:
-    values = list(values)
-    return sum(bool(v) for v in values) * 2 > len(values)
 
 
 def build(db_dir: str, version: str) -> dict:

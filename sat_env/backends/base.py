@@ -129,6 +129,17 @@ class View:
         return out
 
 
+def movable_record(scene, object_id: str) -> tuple[object, ActionResult | None]:
+    """(the object's record, None) when ``place_object`` may move it, else (None or the record, the failed result)."""
+    name = "PlaceObjectAtPoint"
+    rec = scene.objects.get(object_id)
+    if rec is None:
+        return None, ActionResult(name, False, f"unknown objectId {object_id!r}")
+    if rec.on_wall:
+        return rec, ActionResult(name, False, f"{object_id} hangs on a wall and cannot be moved")
+    return rec, None
+
+
 class ClosingBackend:
     """``with`` support for backends: the block's end calls ``close()``."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sat_env.backends.base import (CAMERA_HEIGHT, HORIZON_LIMITS, VISIBILITY_DISTANCE, ActionResult, AgentPose,
-                                    ClosingBackend, View)
+                                    ClosingBackend, View, movable_record)
 from sat_env.errors import BackendError
 from sat_env.scene.build import AGENT_HEIGHT, Scene, build_scene, object_solids
 from sat_env.scene.camera import Camera
@@ -197,11 +197,9 @@ class EmbeddedBackend(ClosingBackend):
         """
         scene = self._require()
         name = "PlaceObjectAtPoint"
-        rec = scene.objects.get(object_id)
-        if rec is None:
-            return ActionResult(name, False, f"unknown objectId {object_id!r}")
-        if rec.on_wall:
-            return ActionResult(name, False, f"{object_id} hangs on a wall and cannot be moved")
+        rec, refused = movable_record(scene, object_id)
+        if refused is not None:
+            return refused
         family = self._descendants(object_id)
         new_yaw = rec.yaw if yaw is None else float(yaw) % 360.0
         from sat_env.scene.build import ObjectRecord

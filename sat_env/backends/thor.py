@@ -31,7 +31,7 @@ import warnings
 import numpy as np
 
 from sat_env.backends.base import (CAMERA_HEIGHT, HORIZON_LIMITS, VISIBILITY_DISTANCE, ActionResult, AgentPose,
-                                    ClosingBackend, View)
+                                    ClosingBackend, View, movable_record)
 from sat_env.backends.thor_convert import from_thor_house, to_thor_house, walk_objects
 from sat_env.backends.thor_view import (InstanceIndex, color_table, records_from_metadata, update_records,
                                         view_from_event)
@@ -250,11 +250,9 @@ class ThorBackend(ClosingBackend):
         """
         scene = self._require()
         name = "PlaceObjectAtPoint"
-        rec = scene.objects.get(object_id)
-        if rec is None:
-            return ActionResult(name, False, f"unknown objectId {object_id!r}")
-        if rec.on_wall:
-            return ActionResult(name, False, f"{object_id} hangs on a wall and cannot be moved")
+        rec, refused = movable_record(scene, object_id)
+        if refused is not None:
+            return refused
         new_yaw = rec.yaw if yaw is None else float(yaw) % 360.0
         if not self._supported(rec, x, z, new_yaw):
             return ActionResult(name, False, f"{name} failed: nothing supports {object_id} at ({x:.3f}, {z:.3f})")
