@@ -69,3 +69,49 @@ def test_grid_component_seeds():
     assert comp.sum() == 5  # the left component is larger
     assert grid_component(free, [(0, 3)]).sum() == 3
     assert grid_component(free, [(0, 0), (0, 3)]) is None
+
+
+def _bfs_component(free, seeds=None):
+    """Reference: breadth-first labelling cell by cell (the implementation grid_component replaced)."""
+    from collections import deque
+
+    h, w = free.shape
+    labels = np.zeros(free.shape, dtype=np.int32)
+    sizes = [0]
+    for start in zip(*np.nonzero(free)):
+        if labels[start]:
+            continue
+        lab = len(sizes)
+        labels[start] = lab
+        q, n = deque([start]), 0
+        while q:
+            i, j = q.popleft()
+            n += 1
+            for a, b in ((i + 1, j), (i - 1, j), (i, j + 1), (i, j - 1)):
+                if 0 <= a < h and 0 <= b < w and free[a, b] and not labels[a, b]:
+                    labels[a, b] = lab
+                    q.append((a, b))
+        sizes.append(n)
+    if seeds:
+        labs = {int(labels[s]) for s in seeds}
+        return None if len(labs) != 1 or 0 in labs else labels == labs.pop()
+    if len(sizes) == 1:
+        return np.zeros(free.shape, dtype=bool)
+    return labels == int(np.argmax(sizes[1:]) + 1)
+
+
+def test_grid_component_matches_breadth_first_labelling_on_random_grids():
+    from sat_env.scene.navgrid import grid_component
+
+    rng = np.random.default_rng(0)
+    for k in range(300):
+        h, w = rng.integers(1, 30, size=2)
+        free = rng.random((h, w)) < rng.uniform(0.2, 0.9)  # from scattered cells to open floors
+        seeds = [tuple(int(v) for v in rng.integers((h, w))) for _ in range(int(rng.integers(0, 3)))]
+        want, got = _bfs_component(free, seeds or None), grid_component(free, seeds or None)
+        assert (want is None) == (got is None), k
+        if want is not None:
+            assert np.array_equal(want, got), k
+    # ties: two components of equal size -> the first in row-major order, as before
+    free = np.array([[1, 0, 1], [1, 0, 1]], dtype=bool)
+    assert np.array_equal(grid_component(free), free & (np.arange(3) == 0))
