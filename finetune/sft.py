@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from finetune.export import ProgressBar
 from finetune.infer import RUN_FILE, Predictor, load_model, pick_device
 from finetune.sft_data import (SampleOrder, collate, export_format, export_samples, export_split,
                                instruct_samples)
@@ -253,7 +254,7 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
           file=sys.stderr)
     run = wandb_run(cfg.wandb, out, run_info, project="sat-env-finetune")
     eval_items = _eval_items(Path(cfg.eval_data), cfg.eval_limit) if cfg.eval_data else []
-    bar = _Bar(total, step, progress)
+    bar = ProgressBar(total, progress, unit="step", initial=step)
     losses, tokens, t0 = [], 0, time.monotonic()
     try:
         while step < total:
@@ -283,7 +284,7 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
             sched.step()
             step += 1
             losses.append(step_loss)
-            bar.update(step, step_loss, tokens / max(1e-9, time.monotonic() - t0))
+            bar.update(1, loss=f"{step_loss:.3f}", tok_s=f"{tokens / max(1e-9, time.monotonic() - t0):.0f}")
             if step % cfg.log_every == 0 or step == total:
                 rec = {"step": step, "loss": float(np.mean(losses[-cfg.log_every:])), "lr": sched.get_last_lr()[0],
                        "epoch": step * per_step / order.epoch_len, "tokens_per_s": tokens / (time.monotonic() - t0)}
@@ -389,35 +390,3 @@ def _finish(out: Path, model, processor, method: str, run_info: dict, losses: li
         summary["first_loss"] = losses[0]
     (out / RUN_FILE).write_text(json.dumps(summary, indent=1))
     return summary
-
-
-class _Bar:
-    """Progress on stderr: step, loss, tokens/s, ETA (tqdm when installed)."""
-
-    def __init__(self, total: int, start: int, enabled: bool):
-        self.total, self.start, self.t0, self.enabled, self.last = total, start, time.monotonic(), enabled, 0.0
-        self.tqdm = None
-        if enabled:
-            try:
-                from tqdm import tqdm
-
-                self.tqdm = tqdm(total=total, initial=start, unit="step", file=sys.stderr)
-            except ImportError:
-                pass
-
-    def update(self, step: int, loss: float, tok_s: float) -> None:
-        if self.tqdm is not None:
-            self.tqdm.update(1)
-            self.tqdm.set_postfix(loss=f"{loss:.3f}", tok_s=f"{tok_s:.0f}", refresh=False)
-        elif self.enabled and (time.monotonic() - self.last > 2 or step == self.total):
-            self.last = time.monotonic()
-            rate = (step - self.start) / max(1e-9, self.last - self.t0)
-            eta = (self.total - step) / rate if rate > 0 else float("inf")
-            print(f"\rstep {step}/{self.total}  loss {loss:.3f}  {tok_s:.0f} tok/s  ETA {eta:.0f} s", end="",
-                  file=sys.stderr)
-
-    def close(self) -> None:
-        if self.tqdm is not None:
-            self.tqdm.close()
-        elif self.enabled:
-            print(file=sys.stderr)
