@@ -170,7 +170,7 @@ def _sat(path: Path, split: str | None, name: str = "sat", **_) -> Iterator[Eval
 
 # --- our export ---------------------------------------------------------------------------------------------------
 
-def _export(path: Path, split: str | None, **_) -> Iterator[EvalItem]:
+def _export(path: Path, split: str | None, load_images: bool | str = True, **_) -> Iterator[EvalItem]:
     from finetune.data import iter_records
 
     fmt = next((f for f in ("sat", "messages", "llava") if (path / f).is_dir()), None)
@@ -179,7 +179,7 @@ def _export(path: Path, split: str | None, **_) -> Iterator[EvalItem]:
     sp = split or next((s for s in ("test", "val", "train") if (path / fmt / s).is_dir()), None)
     if sp is None or not (path / fmt / sp).is_dir():
         raise _error("export", f"no split {split or 'test/val/train'!r} in {path / fmt}")
-    for rec in iter_records(path, fmt, sp):
+    for rec in iter_records(path, fmt, sp, load_images=load_images):  # "lazy": paths / bytes, decoded when asked
         truth = rec.get("truth") or {}
         numeric = truth.get("numeric") is not None and len(rec["answers"]) == 1
         meta = {"question_type": rec["question_type"], "truth": truth, "format": fmt, "split": sp}

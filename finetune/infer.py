@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 from sat_env.errors import ConfigError
@@ -144,7 +145,8 @@ def torch_dtype_for(dtype: str, device: str):
 
 
 class Predictor:
-    """Greedy answers of a model to (images, text) prompts, batched with left padding."""
+    """Greedy answers of a model to (images, text) prompts, batched with left padding; images may be PIL images,
+    file paths or encoded bytes (``finetune.data.open_image``)."""
 
     def __init__(self, path, adapter=None, device: str | None = None, dtype: str = "auto", model=None,
                  processor=None):
@@ -153,33 +155,47 @@ class Predictor:
         self.model, self.processor = model, processor
         self.device = next(model.parameters()).device
 
+    def _inputs(self, enc) -> dict:
+        """A processor's batch on the model's device, pixel values in the model's dtype."""
+        enc = {k: v.to(self.device) for k, v in enc.items()}
+        if "pixel_values" in enc:
+            enc["pixel_values"] = enc["pixel_values"].to(next(self.model.parameters()).dtype)
+        return enc
+
+    @contextmanager
+    def _evaluating(self):
+        """Eval mode and no autograd for the block; a model that was training goes back to training after."""
+        import torch
+
+        was_training = self.model.training
+        self.model.eval()
+        try:
+            with torch.inference_mode():
+                yield
+        finally:
+            if was_training:
+                self.model.train()
+
     def generate(self, samples: list[tuple[list, str]], max_new_tokens: int = 16, batch_size: int = 8) -> list[str]:
         """The decoded answer (special tokens removed, stripped) for each (images, text) sample."""
-        import torch
+        from finetune.data import open_image
 
         tok = self.processor.tokenizer
         side, tok.padding_side = tok.padding_side, "left"
-        was_training = self.model.training
-        self.model.eval()
         out: list[str] = []
         try:
-            for i in range(0, len(samples), batch_size):
-                chunk = samples[i:i + batch_size]
-                texts = [render(self.processor, len(imgs), text) for imgs, text in chunk]
-                enc = self.processor(text=texts, images=processor_images([imgs for imgs, _ in chunk]),
-                                     padding=True, return_tensors="pt")
-                enc = {k: v.to(self.device) for k, v in enc.items()}
-                if "pixel_values" in enc:
-                    enc["pixel_values"] = enc["pixel_values"].to(next(self.model.parameters()).dtype)
-                with torch.inference_mode():
+            with self._evaluating():
+                for i in range(0, len(samples), batch_size):
+                    chunk = samples[i:i + batch_size]
+                    texts = [render(self.processor, len(imgs), text) for imgs, text in chunk]
+                    images = processor_images([[open_image(im) for im in imgs] for imgs, _ in chunk])
+                    enc = self._inputs(self.processor(text=texts, images=images, padding=True, return_tensors="pt"))
                     ids = self.model.generate(**enc, do_sample=False, num_beams=1, max_new_tokens=max_new_tokens,
                                               pad_token_id=tok.pad_token_id)
-                new = ids[:, enc["input_ids"].shape[1]:]
-                out.extend(t.strip() for t in tok.batch_decode(new, skip_special_tokens=True))
+                    new = ids[:, enc["input_ids"].shape[1]:]
+                    out.extend(t.strip() for t in tok.batch_decode(new, skip_special_tokens=True))
         finally:
             tok.padding_side = side
-            if was_training:
-                self.model.train()
         return out
 
     def rank(self, samples: list[tuple[list, str, list[str]]], batch_size: int = 8) -> list[int]:
@@ -193,24 +209,15 @@ class Predictor:
 
         rows = [(k, Sample(tuple(imgs), text, opt)) for k, (imgs, text, opts) in enumerate(samples) for opt in opts]
         scores: list[list[float]] = [[] for _ in samples]
-        was_training = self.model.training
-        self.model.eval()
-        try:
+        with self._evaluating():
             for i in range(0, len(rows), batch_size):
                 chunk = rows[i:i + batch_size]
                 enc = collate(self.processor, [r for _, r in chunk])
                 labels = enc.pop("labels").to(self.device)
-                enc = {k: v.to(self.device) for k, v in enc.items()}
-                if "pixel_values" in enc:
-                    enc["pixel_values"] = enc["pixel_values"].to(next(self.model.parameters()).dtype)
-                with torch.inference_mode():
-                    logits = self.model(**enc).logits[:, :-1].float()
+                logits = self.model(**self._inputs(enc)).logits[:, :-1].float()
                 target = labels[:, 1:]
                 mask = target != IGNORE
                 logp = torch.log_softmax(logits, -1).gather(-1, target.clamp(min=0).unsqueeze(-1)).squeeze(-1)
                 for (k, _), v in zip(chunk, (logp * mask).sum(1).tolist()):
                     scores[k].append(v)
-        finally:
-            if was_training:
-                self.model.train()
         return [int(max(range(len(sc)), key=sc.__getitem__)) for sc in scores]

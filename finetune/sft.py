@@ -302,39 +302,26 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
 
 
 def _eval_items(root: Path, limit: int) -> list:
-    """Up to ``limit`` multiple-choice QAs of a held-out export (free-form metric answers are scored by
-    `sat evaluate`)."""
-    from finetune.data import iter_records
+    """Up to ``limit`` multiple-choice QAs of a held-out export, images left encoded until asked (free-form metric
+    answers are scored by `sat evaluate`)."""
+    from itertools import islice
+
+    from finetune.benchmarks import BENCHMARKS
 
     if not root.is_dir():
         raise ConfigError(f"--eval-data {root} does not exist: export a held-out split, e.g. `sat export --split val`")
-    fmt = export_format(root, None)
-    items = []
-    for rec in iter_records(root, fmt, export_split(root, fmt, None), load_images="lazy"):
-        if len(rec["answers"]) > 1:
-            items.append(rec)
-        if len(items) >= limit:
-            break
-    return items
+    return list(islice((it for it in BENCHMARKS["export"](root, None, load_images="lazy") if it.kind == "mc"), limit))
 
 
 def _accuracy(model, processor, items: list) -> dict:
-    """Greedy-decoding accuracy (exact match on option text or letter) on multiple-choice QAs, overall and per
-    family, as `sat evaluate` scores it."""
-    from collections import defaultdict
+    """Greedy-decoding accuracy on multiple-choice QAs, overall and per family, scored by `sat evaluate`'s code."""
+    from finetune.evaluate import score, table
 
-    from finetune.data import open_image
-    from finetune.export import sat_prompt
-    from finetune.scoring import match_choice
-
-    pred = Predictor(None, model=model, processor=processor).generate(
-        [([open_image(i) for i in r["images"]], sat_prompt(r["question"], r["answers"])) for r in items])
-    per = defaultdict(list)
-    for r, p in zip(items, pred):
-        per[r["family"]].append(match_choice(p, r["answers"]) == r["correct_index"])
-    allv = [v for vs in per.values() for v in vs]
-    return {"eval_accuracy": sum(allv) / len(allv), "eval_n": len(allv),
-            **{f"eval_accuracy/{f}": sum(v) / len(v) for f, v in sorted(per.items())}}
+    predictor = Predictor(None, model=model, processor=processor)
+    rows = table(score(items, predictor.generate, progress=False))
+    overall = next(r for r in rows if r["task"] == "all")
+    return {"eval_accuracy": overall["accuracy"], "eval_n": overall["n"],
+            **{f"eval_accuracy/{r['task']}": r["accuracy"] for r in rows if r["task"] != "all"}}
 
 
 def _log(out: Path, run, rec: dict) -> None:

@@ -41,11 +41,11 @@ from qa.core import (
 )
 from qa.dynamic import _goal_label
 from sat_env.envs.objectnav import (
-    MIN_VISIBLE_PIXELS,
+    REACH_TOLERANCE,
     START_HORIZON,
     SUCCESS_DISTANCE,
     TARGET_TYPES,
-    VISIBLE_FRACTION,
+    visible_pixel_threshold,
 )
 from sat_env.scene.navgrid import rect_distance
 
@@ -86,16 +86,6 @@ STRAIGHT_MAX_BEARING = BEARING_STRAIGHT - BEARING_MARGIN
 NAV_HORIZONS = (START_HORIZON, 0.0)
 NAV_MAX_OBJECTS = 3  # objects of the current view tried per question
 NAV_POSE_TRIES = 6  # poses (renders) tried per object
-# Success's distance test in objectnav.ObjectNavEnv._target_near compares with this tolerance; same here.
-_REACH_TOLERANCE = 1e-9
-
-
-def objectnav_visible_pixels(width: int, height: int) -> int:
-    """ObjectNav's visibility threshold for a width x height frame: max(MIN_VISIBLE_PIXELS, 0.5 % of the pixels),
-    the formula of ``ObjectNavEnv.visible_pixels`` (a test checks they agree)."""
-    return max(MIN_VISIBLE_PIXELS, int(math.ceil(VISIBLE_FRACTION * width * height)))
-
-
 def footprint_distance(xz, footprint) -> float:
     """ObjectNav's reach distance: from the agent's vertical axis at xz to the object's footprint rectangle."""
     return float(rect_distance(np.array([float(xz[0])]), np.array([float(xz[1])]),
@@ -124,7 +114,7 @@ def _direction_label(truth: dict) -> str:
 def _stop_label(truth: dict) -> str:
     """ObjectNav's Done rule: visible (pixels) and within the success distance of the footprint."""
     x, z, _ = truth["camera"]
-    near = footprint_distance((x, z), truth["footprint"]) <= truth["success_distance"] + _REACH_TOLERANCE
+    near = footprint_distance((x, z), truth["footprint"]) <= truth["success_distance"] + REACH_TOLERANCE
     return "yes" if near and truth["pixels"] >= truth["visible_pixels"] else "no"
 
 
@@ -190,7 +180,7 @@ def _truth(ctx: QAContext, view, rec, cand) -> dict:
             "footprint_distance": footprint_distance(cam, rec.footprint),
             "bearing": bearing(rec.center, cam, float(p.yaw)),
             "lateral_forward": camera_frame(rec.center, cam, float(p.yaw)).tolist(),
-            "pixels": int(cand.pixels), "visible_pixels": objectnav_visible_pixels(w, h),
+            "pixels": int(cand.pixels), "visible_pixels": visible_pixel_threshold(w, h),
             "success_distance": SUCCESS_DISTANCE}
 
 

@@ -38,6 +38,12 @@ SUCCESS_DISTANCE = REACH_DISTANCE  # 1.0 m from the agent's vertical axis to the
 GOAL_CORE_DISTANCE = 0.85  # a target type is only chosen if some goal point is this close to one of its objects
 VISIBLE_FRACTION = 0.005  # a target is "visible" with >= 0.5 % of the image's pixels ...
 MIN_VISIBLE_PIXELS = 4  # ... and never fewer than 4 pixels
+REACH_TOLERANCE = 1e-9  # m: a footprint exactly SUCCESS_DISTANCE away counts as reached despite rounding
+
+
+def visible_pixel_threshold(width: int, height: int) -> int:
+    """Pixels a target needs in a width x height frame to count as visible: max(MIN_VISIBLE_PIXELS, 0.5 %)."""
+    return max(MIN_VISIBLE_PIXELS, int(math.ceil(VISIBLE_FRACTION * width * height)))
 STEP_PENALTY = -0.01
 SUCCESS_REWARD = 10.0
 TRAIN_SEED_RANGE = (0, 1_000_000)  # house seeds of procedurally sampled (training) episodes
@@ -101,7 +107,7 @@ def _goal(scene, target: str):
         return None, None
     fps = np.array([o.footprint for o in recs], dtype=np.float64)
     px, pz = nav.xs[ii], nav.zs[jj]
-    near = rect_distance(px, pz, fps) <= SUCCESS_DISTANCE + 1e-9  # (N, K)
+    near = rect_distance(px, pz, fps) <= SUCCESS_DISTANCE + REACH_TOLERANCE  # (N, K)
     pi, ok = np.nonzero(near)
     if len(pi):  # no wall between the point and the closest point of that object's footprint
         P = np.stack([px[pi], pz[pi]], axis=1)
@@ -380,7 +386,7 @@ class ObjectNavEnv(gym.Env):
         self.failed_done_penalty = (1.0 if self.easy else 0.0) if failed_done_penalty is None \
             else float(failed_done_penalty)
         self.render_mode = render_mode
-        self.visible_pixels = max(MIN_VISIBLE_PIXELS, int(math.ceil(VISIBLE_FRACTION * w * h)))
+        self.visible_pixels = visible_pixel_threshold(w, h)
 
         obs = {
             "rgb": spaces.Box(0, 255, (h, w, 3), np.uint8),
@@ -538,7 +544,7 @@ class ObjectNavEnv(gym.Env):
     def _target_near(self, x: float, z: float) -> np.ndarray:
         """Per target object: within SUCCESS_DISTANCE of (x, z)?"""
         d = rect_distance(np.array([x]), np.array([z]), self._ep["target_fps"])[0]
-        return d <= SUCCESS_DISTANCE + 1e-9
+        return d <= SUCCESS_DISTANCE + REACH_TOLERANCE
 
     def _success_in(self, ids: np.ndarray, x: float, z: float) -> bool:
         inst = self._ep["target_inst"]

@@ -161,7 +161,7 @@ def test_policy_question_is_first_template():
 @pytest.mark.parametrize("size", [(64, 64), (128, 96), (224, 224)])
 def test_visible_pixels_match_objectnav(size):
     env = ObjectNavEnv(size=size)
-    assert nav.objectnav_visible_pixels(*size) == env.visible_pixels
+    assert nav.visible_pixel_threshold(*size) == env.visible_pixels
     env.close()
 
 
