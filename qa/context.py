@@ -159,10 +159,16 @@ class QAContext:
         v = view if view is not None else self.view
         return v.ids == cand.instance
 
+    def anchor(self, cand: Candidate, view=None) -> tuple[int, int]:
+        """The pixel a dot marks the object at (see marks.anchor_point), searched within its 2D box only."""
+        v = view if view is not None else self.view
+        x0, y0, x1, y1 = cand.box
+        return mk.anchor_point(v.ids[y0:y1 + 1, x0:x1 + 1] == cand.instance, (x0, y0))
+
     def dots(self, items: list[tuple[Candidate, str]], view=None) -> np.ndarray:
         """The view's RGB with labelled dots on the given objects."""
         v = view if view is not None else self.view
-        return mk.draw_dots(v.rgb, [(mk.anchor_point(v.ids == c.instance), label) for c, label in items])
+        return mk.draw_dots(v.rgb, [(self.anchor(c, v), label) for c, label in items])
 
     def boxes(self, items: list[tuple[Candidate, str]], view=None) -> np.ndarray:
         """The view's RGB with coloured boxes (colour names) around the given objects."""

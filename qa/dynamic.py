@@ -610,7 +610,7 @@ def perspective(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
         return None
     w, h = ctx.size
     min_px = MIN_MARK_SEPARATION_FRACTION * max(w, h)
-    anchors = {c.object_id: mk.anchor_point(ctx.mask(c)) for c in cands}
+    anchors = {c.object_id: ctx.anchor(c) for c in cands}
     cam, yaw = ctx.cam_xz, ctx.yaw
     for xz, pix in _x_points(ctx, rng):
         direction = pick(rng, ("left", "right"))

@@ -24,11 +24,13 @@ def _scale(img: Image.Image) -> float:
     return max(min(img.size) / 512.0, 0.55)
 
 
-def anchor_point(mask: np.ndarray) -> tuple[int, int]:
-    """A pixel (x, y) on the object: the mask pixel closest to the mask's centroid (stays on concave shapes)."""
+def anchor_point(mask: np.ndarray, offset: tuple[int, int] = (0, 0)) -> tuple[int, int]:
+    """A pixel (x, y) on the object: the mask pixel closest to the mask's centroid (stays on concave shapes).
+    `offset` (x, y) is where a cropped mask's top-left pixel lies in the image."""
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
         raise ValueError("empty mask: the object is not in the image")
+    xs, ys = xs + offset[0], ys + offset[1]
     cx, cy = xs.mean(), ys.mean()
     k = int(np.argmin((xs - cx) ** 2 + (ys - cy) ** 2))
     return int(xs[k]), int(ys[k])

@@ -64,25 +64,45 @@ class View:
     agent: dict = field(default_factory=dict)
 
     @cached_property
+    def _runs(self) -> tuple[np.ndarray, dict[int, tuple[int, int, int, int]]]:
+        """Pixel counts and 2D boxes from the image's horizontal runs of equal ids (a 512^2 view has a few thousand
+        runs, so this is ~10x faster than per-pixel binning)."""
+        ids = self.ids
+        h, w = ids.shape
+        n = len(self.object_ids)
+        start = np.empty((h, w), bool)
+        start[:, 0] = True  # every row starts a run, so a run's end is the next run's start - 1
+        np.not_equal(ids[:, 1:], ids[:, :-1], out=start[:, 1:])
+        s = np.flatnonzero(start)
+        e = np.empty_like(s)
+        e[:-1] = s[1:] - 1
+        e[-1] = h * w - 1
+        rid = ids.ravel()[s].astype(np.intp)
+        if len(rid) and (rid.min() < 0 or rid.max() >= n):
+            raise ValueError(f"instance ids outside [0, {n}) in the id image")
+        counts = np.bincount(rid, weights=e - s + 1, minlength=n).astype(np.int64)
+        keep = rid > 0
+        rid, s, e = rid[keep], s[keep], e[keep]
+        y = s // w
+        x0, x1 = s - y * w, e - y * w
+        bx0, by0 = np.full(n, w, np.intp), np.full(n, h, np.intp)
+        bx1, by1 = np.full(n, -1, np.intp), np.full(n, -1, np.intp)
+        np.minimum.at(bx0, rid, x0)
+        np.maximum.at(bx1, rid, x1)
+        np.minimum.at(by0, rid, y)
+        np.maximum.at(by1, rid, y)
+        present = np.nonzero(bx1 >= 0)[0].tolist()
+        return counts, {i: (int(bx0[i]), int(by0[i]), int(bx1[i]), int(by1[i])) for i in present}
+
+    @property
     def pixel_counts(self) -> np.ndarray:
         """Pixels per instance id: array of length len(object_ids)."""
-        return np.bincount(self.ids.ravel(), minlength=len(self.object_ids))[: len(self.object_ids)]
+        return self._runs[0]
 
-    @cached_property
+    @property
     def boxes(self) -> dict[int, tuple[int, int, int, int]]:
         """2D boxes (x0, y0, x1, y1), inclusive pixel bounds, of every instance present in the image."""
-        h, w = self.ids.shape
-        present = np.nonzero(self.pixel_counts)[0]
-        present = present[present > 0]
-        if len(present) == 0:
-            return {}
-        # Per (instance, row) and (instance, column) pixel counts by bincount: O(pixels), no sort.
-        n = len(self.object_ids)
-        rows = np.bincount((self.ids * h + np.arange(h)[:, None]).ravel(), minlength=n * h).reshape(n, h)[present] > 0
-        cols = np.bincount((self.ids * w + np.arange(w)[None, :]).ravel(), minlength=n * w).reshape(n, w)[present] > 0
-        r0, r1 = rows.argmax(1), h - 1 - rows[:, ::-1].argmax(1)
-        c0, c1 = cols.argmax(1), w - 1 - cols[:, ::-1].argmax(1)
-        return {int(i): (int(a), int(b), int(c), int(d)) for i, a, b, c, d in zip(present, c0, r0, c1, r1)}
+        return self._runs[1]
 
     def instance_of(self, object_id: str) -> int:
         return self.object_ids.index(object_id)

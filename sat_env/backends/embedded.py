@@ -47,6 +47,7 @@ class EmbeddedBackend(ClosingBackend):
         self.scene: Scene | None = None
         self._pose = AgentPose(0.0, 0.0)
         self._nav: NavGrid | None = None
+        self._obstacles: tuple[np.ndarray, list[str]] | None = None
         self._dirty_render = False
 
     # --- loading --------------------------------------------------------------------------------------------
@@ -56,6 +57,7 @@ class EmbeddedBackend(ClosingBackend):
 
         self.scene = build_scene(house, self.catalog)
         self._nav = self.scene.navgrid
+        self._obstacles = None
         if self._renderer is None:
             self._renderer = Renderer()
         self._renderer.load(self.scene.solids, self.scene.lights)
@@ -93,16 +95,19 @@ class EmbeddedBackend(ClosingBackend):
     def _blocker(self, x: float, z: float) -> str | None:
         """Name of what the agent's disc at (x, z) touches, or None when the spot is free and inside the house."""
         scene = self._require()
-        if not any(points_in_polygon(np.array([[x, z]]), r.polygon)[0] for r in scene.rooms):
+        x, z = float(x), float(z)
+        if not any(r.contains(x, z) for r in scene.rooms):
             # On a wall line (a doorway) the point is inside no polygon; accept it if a nudge is inside a room.
-            nudged = np.array([[x + 1e-4, z + 1e-4], [x - 1e-4, z - 1e-4]])
-            if not any(points_in_polygon(nudged, r.polygon).any() for r in scene.rooms):
+            nudged = ((x + 1e-4, z + 1e-4), (x - 1e-4, z - 1e-4))
+            if not any(r.contains(*p) for r in scene.rooms for p in nudged):
                 return "the outside of the house"
-        rects = scene.obstacles()
+        if self._obstacles is None:  # cached until an object moves
+            self._obstacles = (scene.obstacles(), scene.obstacle_owners())
+        rects, owners = self._obstacles
         d = rect_distance(np.array([x]), np.array([z]), rects)[0]
         k = int(np.argmin(d))
         if d[k] < AGENT_RADIUS - 1e-9:  # touching is allowed, overlapping is not
-            return scene.obstacle_owners()[k]
+            return owners[k]
         return None
 
     def teleport(self, x: float, z: float, yaw: float | None = None, horizon: float | None = None) -> ActionResult:
@@ -253,6 +258,7 @@ class EmbeddedBackend(ClosingBackend):
             rec.parent = parent
         self._sync_house(scene)
         self._renderer.load(scene.solids, scene.lights)
+        self._obstacles = None
         if rec.parent is None or old_parent is None:
             self._nav = None  # floor layout changed
         return ActionResult(name, True)

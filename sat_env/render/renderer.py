@@ -25,12 +25,14 @@ import numpy as np
 
 from sat_env.render.context import get_context
 from sat_env.render.mesh import VERTEX_ATTRS, VERTEX_FORMAT, Mesh, build_mesh
-from sat_env.render.shaders import MAX_ROOMS, VERTEX_SHADER, fragment_shader
+from sat_env.render.shaders import (IDS_FRAGMENT_SHADER, IDS_VERTEX_SHADER, MAX_ROOMS, VERTEX_SHADER,
+                                    fragment_shader)
 from sat_env.scene.camera import FAR, NEAR, Camera
 from sat_env.scene.geometry import Solids
 
 __all__ = ["Frame", "Renderer"]
 
+_IDS_ONLY = -1  # program key of the instance-id-only shaders (render_ids_many)
 _FLIP_Y = np.diag([1.0, -1.0, 1.0, 1.0])
 _CORNER_SIGNS = np.array([[(i >> 0) & 1, (i >> 1) & 1, (i >> 2) & 1] for i in range(8)], dtype=np.float64)
 
@@ -70,6 +72,8 @@ class Renderer:
         self._gfirst = np.zeros(0, np.int64)
         self._gcount = np.zeros(0, np.int64)
         self._gmat = np.zeros(0, np.int64)
+        self._group_lo = self._group_hi = np.zeros((0, 3))
+        self._group_volume = np.zeros(0)
 
     # --- GL objects ----------------------------------------------------------------------------------------
     def _ensure_gl(self):
@@ -90,7 +94,10 @@ class Renderer:
     def _program(self, material: int) -> moderngl.Program:
         prog = self._progs.get(material)
         if prog is None:
-            prog = self._ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=fragment_shader(material))
+            if material == _IDS_ONLY:
+                prog = self._ctx.program(vertex_shader=IDS_VERTEX_SHADER, fragment_shader=IDS_FRAGMENT_SHADER)
+            else:
+                prog = self._ctx.program(vertex_shader=VERTEX_SHADER, fragment_shader=fragment_shader(material))
             self._progs[material] = prog
         return prog
 
@@ -176,6 +183,8 @@ class Renderer:
         self._gfirst = mesh.group_first.astype(np.int64)
         self._gcount = mesh.group_count.astype(np.int64)
         self._gmat = mesh.group_material.astype(np.int64)
+        self._group_lo, self._group_hi = lo.astype(np.float64), hi.astype(np.float64)
+        self._group_volume = np.prod(self._group_hi - self._group_lo, axis=1)
         self._uploaded = False
         self._ensure_gl()
 
@@ -184,11 +193,17 @@ class Renderer:
         return 0 if self._mesh is None else self._mesh.n_triangles
 
     def visible_ranges(self, camera: Camera) -> list[tuple[int, int, int]]:
-        """(material, first, count) index ranges of the groups whose AABB may intersect the camera frustum."""
+        """(material, first, count) index ranges of the groups whose AABB may intersect the camera frustum, nearest
+        first (see :meth:`_ranges`)."""
         vp = _FLIP_Y @ camera.projection_matrix(NEAR, FAR) @ camera.view_matrix()
-        return self._ranges(vp)
+        return self._ranges(vp, np.asarray(camera.position, np.float64))
 
-    def _ranges(self, vp: np.ndarray) -> list[tuple[int, int, int]]:
+    def _ranges(self, vp: np.ndarray, eye: np.ndarray | None = None, by_material: bool = True
+                ) -> list[tuple[int, int, int]]:
+        """Index ranges of the groups that may be in view. With `eye`, groups are drawn nearest first (distance from
+        the eye to the group's AABB, then smaller AABB first): llvmpipe tests depth before shading, so front-to-back
+        order shades ~1.3 fragments per pixel instead of ~2.3. Consecutive ranges are merged (across materials
+        too unless `by_material`)."""
         if not len(self._corners):
             return []
         clip = self._corners @ vp.T  # (G, 8, 4)
@@ -196,11 +211,16 @@ class Renderer:
         outside = (
             (x < -w).all(1) | (x > w).all(1) | (y < -w).all(1) | (y > w).all(1) | (z < -w).all(1) | (z > w).all(1)
         )
+        groups = np.nonzero(~outside)[0]
+        if eye is not None and len(groups) > 1:
+            lo, hi = self._group_lo[groups], self._group_hi[groups]
+            dist = np.linalg.norm(np.maximum(np.maximum(lo - eye, eye - hi), 0.0), axis=1)
+            groups = groups[np.lexsort((groups, self._group_volume[groups], dist))]
         ranges: list[tuple[int, int, int]] = []
-        for g in np.nonzero(~outside)[0].tolist():
+        for g in groups.tolist():
             m, f, c = int(self._gmat[g]), int(self._gfirst[g]), int(self._gcount[g])
-            if ranges and ranges[-1][0] == m and ranges[-1][1] + ranges[-1][2] == f:
-                ranges[-1] = (m, ranges[-1][1], ranges[-1][2] + c)
+            if ranges and (ranges[-1][0] == m or not by_material) and ranges[-1][1] + ranges[-1][2] == f:
+                ranges[-1] = (ranges[-1][0], ranges[-1][1], ranges[-1][2] + c)
             else:
                 ranges.append((m, f, c))
         return ranges
@@ -230,9 +250,18 @@ class Renderer:
         fbo = self._framebuffer(w * len(cameras), h)
         fbo.use()
         fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
-        for k, cam in enumerate(cameras):
-            ctx.viewport = (k * w, 0, w, h)
-            self._draw(cam, fbo)
+        if self._mesh is not None and len(self._mesh.indices):
+            # One cheap program (position and id only) for every material: ids do not depend on shading.
+            ctx.enable_only(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
+            ctx.front_face = "ccw"
+            ctx.cull_face = "back"
+            vao = self._vao(_IDS_ONLY)
+            for k, cam in enumerate(cameras):
+                ctx.viewport = (k * w, 0, w, h)
+                vp = _FLIP_Y @ cam.projection_matrix(NEAR, FAR) @ cam.view_matrix()
+                vao.program["u_view_proj"].write(vp.T.astype(np.float32).tobytes())
+                for _, first, count in self._ranges(vp, np.asarray(cam.position, np.float64), by_material=False):
+                    vao.render(moderngl.TRIANGLES, vertices=count, first=first)
         ctx.viewport = (0, 0, w * len(cameras), h)
         ids = np.empty((h, w * len(cameras)), np.int32)
         fbo.read_into(ids, components=1, attachment=1, alignment=1, dtype="i4")
@@ -252,7 +281,7 @@ class Renderer:
         if self._mesh is not None and len(self._mesh.indices):
             view = camera.view_matrix()
             proj = _FLIP_Y @ camera.projection_matrix(NEAR, FAR)
-            ranges = self._ranges(proj @ view)
+            ranges = self._ranges(proj @ view, np.asarray(camera.position, np.float64))
             if ranges:
                 ctx.enable_only(moderngl.DEPTH_TEST | moderngl.CULL_FACE)
                 ctx.front_face = "ccw"

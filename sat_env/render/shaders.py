@@ -150,6 +150,30 @@ void main() {
 """
 
 
+# Instance ids only (scoring candidate viewpoints): the same clip-space position as VERTEX_SHADER (u_proj @ u_view
+# folded into one matrix) and a fragment shader that writes the id attachment alone.
+IDS_VERTEX_SHADER = """
+#version 330 core
+uniform mat4 u_view_proj;
+in vec3 in_pos;
+in int in_inst;
+flat out int v_inst;
+void main() {
+    gl_Position = u_view_proj * vec4(in_pos, 1.0);
+    v_inst = in_inst;
+}
+"""
+
+IDS_FRAGMENT_SHADER = """
+#version 330 core
+flat in int v_inst;
+layout(location = 1) out int f_id;
+void main() {
+    f_id = v_inst;
+}
+"""
+
+
 def fragment_shader(material: int) -> str:
     """The fragment shader specialised for one material code (only that material's texture code is compiled)."""
     return FRAGMENT_TEMPLATE % {"material": int(material)}

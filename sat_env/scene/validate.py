@@ -70,6 +70,11 @@ def _obb_overlap(a, b) -> bool:
     ya, yb = a.y_range, b.y_range
     if min(ya[1], yb[1]) - max(ya[0], yb[0]) <= TOL:
         return False
+    # Boxes whose footprints (axis-aligned bounds) do not meet cannot overlap on every box axis (the overlap of
+    # two convex shapes' projections is at least their least overlap over the edge normals): skip the exact test.
+    fa, fb = a.footprint, b.footprint
+    if min(fa[2], fb[2]) <= max(fa[0], fb[0]) or min(fa[3], fb[3]) <= max(fa[1], fb[1]):
+        return False
     axes = []
     for r in (a, b):
         t = np.radians(r.yaw)
