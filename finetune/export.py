@@ -146,7 +146,7 @@ def _encode(img: np.ndarray, fmt: str, quality: int) -> bytes:
 
     buf = io.BytesIO()
     if fmt == "jpeg":
-        Image.fromarray(img).save(buf, format="JPEG", quality=quality, subsampling=0 if quality >= 90 else 2)
+        Image.fromarray(img).save(buf, format="JPEG", quality=quality, subsampling=2)  # 4:2:0, as PIL and SAT
     else:
         Image.fromarray(img).save(buf, format="PNG", compress_level=6)
     return buf.getvalue()

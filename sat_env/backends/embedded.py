@@ -51,11 +51,19 @@ class EmbeddedBackend(ClosingBackend):
         self._dirty_render = False
 
     # --- loading --------------------------------------------------------------------------------------------
-    def load(self, house: dict) -> None:
-        """Load a house dict and put the agent at its start pose (metadata.agent)."""
+    def load(self, house: dict, scene: Scene | None = None) -> None:
+        """Load a house dict and put the agent at its start pose (metadata.agent).
+
+        Args:
+            house: the house dict.
+            scene: optionally, the freshly built scene of exactly this dict (``scene.house is house``), e.g. from
+                :func:`sat_env.scene.generate.generate_scene`, to skip building it again. The backend takes it over.
+        """
         from sat_env.render import Renderer
 
-        self.scene = build_scene(house, self.catalog)
+        if scene is not None and scene.house is not house:
+            raise BackendError("load(house, scene): scene.house must be the house dict itself")
+        self.scene = scene if scene is not None else build_scene(house, self.catalog)
         self._nav = self.scene.navgrid
         self._obstacles = None
         if self._renderer is None:

@@ -137,6 +137,7 @@ class SATQAEnv(gym.Env):
         self._balancer = CategoryBalancer({f: fams[f].labels for f in self.families}) if balance_categories else None
         self._backend = None
         self._cache: OrderedDict = OrderedDict()
+        self._fresh_scene = None
         self._qa = None
         self._scene_id = None
         self._views: list = []
@@ -170,12 +171,23 @@ class SATQAEnv(gym.Env):
         if seed in self._cache:
             self._cache.move_to_end(seed)
         else:
-            from sat_env.scene import generate_house
+            from sat_env.scene.generate import generate_scene
 
-            self._cache[seed] = generate_house(seed, self.house_config)
+            scene = generate_scene(seed, self.house_config)
+            self._cache[seed] = scene.house
+            self._fresh_scene = scene  # built already: the embedded backend's first load of it need not rebuild
             while len(self._cache) > limit:
                 self._cache.popitem(last=False)
         return f"seed:{seed}", self._cache[seed]
+
+    def _load_house(self, house: dict) -> None:
+        from sat_env.backends.embedded import EmbeddedBackend
+
+        fresh, self._fresh_scene = self._fresh_scene, None
+        if fresh is not None and fresh.house is house and isinstance(self._backend, EmbeddedBackend):
+            self._backend.load(house, scene=fresh)
+        else:
+            self._backend.load(house)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
@@ -190,7 +202,7 @@ class SATQAEnv(gym.Env):
             # Families restore the scene after every QA, so the same house need not be rebuilt (a seeded reset
             # always rebuilds: same seed, same bytes, whatever ran before).
             if seed is not None or scene_id != self._scene_id or self._backend.scene is None:
-                self._backend.load(house)
+                self._load_house(house)
             self._scene_id = scene_id
             self._views = self._new_views()
             self._asked = 0

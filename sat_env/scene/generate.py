@@ -223,7 +223,7 @@ def _prune_unreachable(house: dict, scene) -> bool:
 
 
 def generate_house(seed: int, config: HouseConfig | None = None) -> dict:
-    """Generate an apartment.
+    """Generate an apartment (the house dict of :func:`generate_scene`).
 
     Args:
         seed: any non-negative integer; the same seed and config give the same house, byte for byte.
@@ -235,7 +235,17 @@ def generate_house(seed: int, config: HouseConfig | None = None) -> dict:
     Raises:
         GenerationError: no valid house within config.max_attempts attempts.
     """
-    from sat_env.scene.validate import validate_house  # late: validate imports the scene builder
+    return generate_scene(seed, config).house
+
+
+def generate_scene(seed: int, config: HouseConfig | None = None):
+    """Generate an apartment and return its built, validated :class:`~sat_env.scene.build.Scene` (the house dict is
+    ``scene.house``): the scene ``build_scene(generate_house(seed, config))`` gives, without building it again.
+
+    Raises:
+        GenerationError: no valid house within config.max_attempts attempts.
+    """
+    from sat_env.scene.validate import validate_scene  # late: validate imports the scene builder
 
     config = config or HouseConfig()
     if not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -246,15 +256,16 @@ def generate_house(seed: int, config: HouseConfig | None = None) -> dict:
         ss = np.random.SeedSequence([int(seed), attempt])
         r_types, r_plan, r_doors, r_style, r_furn, r_small, r_agent = (np.random.default_rng(s) for s in ss.spawn(7))
         try:
-            house = _build(seed, attempt, config, catalog, r_types, r_plan, r_doors, r_style, r_furn, r_small, r_agent)
-            validate_house(house, catalog=catalog)
-            return house
+            scene = _build(seed, attempt, config, catalog, r_types, r_plan, r_doors, r_style, r_furn, r_small, r_agent)
+            validate_scene(scene)
+            return scene
         except GenerationError as e:
             last_error = e
     raise GenerationError(f"no valid house for seed {seed} after {config.max_attempts} attempts: {last_error}")
 
 
-def _build(seed, attempt, config, catalog, r_types, r_plan, r_doors, r_style, r_furn, r_small, r_agent) -> dict:
+def _build(seed, attempt, config, catalog, r_types, r_plan, r_doors, r_style, r_furn, r_small, r_agent):
+    """The scene of one attempt (its house dict is scene.house)."""
     from sat_env.scene.build import build_scene
 
     types = choose_room_types(config, r_types)
@@ -335,4 +346,6 @@ def _build(seed, attempt, config, catalog, r_types, r_plan, r_doors, r_style, r_
         "horizon": START_HORIZON,
         "standing": True,
     }
-    return house
+    # The agent stands in the largest reachable component, which is what build_scene(house) seeds the navigation
+    # grid with, so `scene` is the scene of the final house dict.
+    return scene

@@ -153,7 +153,12 @@ def validate_house(house: dict, catalog: Catalog | None = None) -> None:
     from sat_env.scene.build import build_scene
 
     check_schema(house)
-    scene = build_scene(house, catalog or load_catalog())
+    validate_scene(build_scene(house, catalog or load_catalog()))
+
+
+def validate_scene(scene) -> None:
+    """validate_house for a scene already built from its house dict (``scene.house``)."""
+    check_schema(scene.house)
     problems = geometry_problems(scene)
     if problems:
         more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""

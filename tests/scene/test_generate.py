@@ -225,3 +225,21 @@ def test_duplicate_object_ids_rejected(houses):
     h["objects"].append(dict(h["objects"][0]))
     with pytest.raises(HouseFormatError, match="appears twice"):
         check_schema(h)
+
+
+@pytest.mark.parametrize("seed", range(0, 200, 7))
+def test_generate_scene_is_the_scene_of_its_house(seed):
+    """generate_scene hands its validated scene on (the env's first load skips a rebuild): it must equal what
+    build_scene makes of the final house dict, navigation grid included."""
+    from sat_env.scene.build import build_scene
+    from sat_env.scene.generate import generate_scene
+
+    scene = generate_scene(seed)
+    again = build_scene(json.loads(json.dumps(scene.house)))
+    for f in ("center", "size", "yaw", "kind", "axis", "taper", "instance", "room", "material", "color"):
+        np.testing.assert_array_equal(getattr(scene.solids, f), getattr(again.solids, f), err_msg=f)
+    np.testing.assert_array_equal(scene.navgrid.reachable, again.navgrid.reachable)
+    np.testing.assert_array_equal(scene.navgrid.positions(), again.navgrid.positions())
+    np.testing.assert_array_equal(scene.lights, again.lights)
+    assert list(scene.objects) == list(again.objects)
+    assert scene.table.object_ids == again.table.object_ids
