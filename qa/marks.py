@@ -6,6 +6,8 @@ labels legible at 224 px.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
@@ -13,6 +15,7 @@ BOX_COLORS = {"red": (230, 30, 30), "blue": (30, 80, 235), "green": (20, 170, 40
 DOT_COLOR = (230, 30, 30)
 
 
+@functools.lru_cache(maxsize=16)
 def _font(size: int):
     try:
         return ImageFont.load_default(size=size)

@@ -255,14 +255,22 @@ class SATQAEnv(gym.Env):
             raise ValueError(f"action {action!r} is not a valid answer index: use an int in [0, {self.max_choices})")
         qa = self._qa
         correct = int(action) == qa.correct
-        self._asked += 1
-        terminated = self._asked >= self.num_questions
         answered = {"family": qa.family, "sat_type": qa.sat_type, "correct": correct}
-        if not terminated and not self._next_question():
-            terminated = True  # no further question could be sampled in this house: end the episode early
+        terminated = not self.next_question()
         info = self._info()
         info["answered"] = answered
         return self._obs(), 1.0 if correct else 0.0, terminated, False, info
+
+    def next_question(self) -> bool:
+        """Move on to the episode's next question without answering or building an observation (what ``step`` does
+        after scoring; exporters read each QA from :meth:`privileged` and call this). Returns False when the episode
+        is over: its questions are asked, or no further one could be sampled in this house."""
+        if self._qa is None:
+            raise gym.error.ResetNeeded("call reset() before next_question()")
+        self._asked += 1
+        if self._asked >= self.num_questions:
+            return False
+        return self._next_question()  # False: nothing more in this house, the episode ends early
 
     # --- observation ------------------------------------------------------------------------------------------
     def _obs(self):

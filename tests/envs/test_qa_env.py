@@ -57,6 +57,26 @@ def test_same_seed_same_episode():
     assert run(3) != run(4)
 
 
+def test_next_question_walks_the_same_episode_as_step():
+    """Exporters advance with next_question (no observation built): the same QAs in the same order as step."""
+    def questions(advance):
+        env = gym.make("SAT-Dynamic-v0", **{**SMALL, "num_questions": 4}).unwrapped
+        with pytest.raises(gym.error.ResetNeeded):
+            env.next_question()
+        env.reset(seed=11)
+        out, going = [], True
+        while going:
+            qa = env.privileged()["qa"]
+            out.append((qa.question, tuple(qa.choices), qa.correct))
+            going = advance(env, qa)
+        env.close()
+        return out
+
+    by_step = questions(lambda env, qa: not env.step(qa.correct)[2])
+    assert questions(lambda env, qa: env.next_question()) == by_step
+    assert len(by_step) == 4
+
+
 @pytest.mark.parametrize("env_id", sorted(f"SAT-{''.join(p.capitalize() for p in f.split('_'))}-v0"
                                           for f in (*SAT_STATIC, *SPATIALVLM, *DYNAMIC)) + ["SAT-Dynamic-v0"])
 def test_oracle_is_always_right(env_id):
