@@ -69,6 +69,7 @@ class EmbeddedBackend(ClosingBackend):
         if self._renderer is None:
             self._renderer = Renderer()
         self._renderer.load(self.scene.solids, self.scene.lights)
+        self._dirty_render = False
         agent = (house.get("metadata") or {}).get("agent")
         if agent:
             p = agent["position"]
@@ -265,7 +266,7 @@ class EmbeddedBackend(ClosingBackend):
                 scene.objects[parent].children.append(object_id)
             rec.parent = parent
         self._sync_house(scene)
-        self._renderer.load(scene.solids, scene.lights)
+        self._dirty_render = True  # re-uploaded on the next render (a move and its undo cost one upload, or none)
         self._obstacles = None
         if rec.parent is None or old_parent is None:
             self._nav = None  # floor layout changed
@@ -310,7 +311,7 @@ class EmbeddedBackend(ClosingBackend):
         """Render the agent's view (or the view from `pose`) with ground truth."""
         scene = self._require()
         cam = self.camera(pose)
-        frame = self._renderer.render(cam)
+        frame = self._synced_renderer().render(cam)
         p = pose or self._pose
         return View(
             rgb=frame.rgb,
@@ -334,7 +335,14 @@ class EmbeddedBackend(ClosingBackend):
         back once: for scoring candidate viewpoints."""
         self._require()
         cams = [Camera((p.x, self.camera_height, p.z), p.yaw, p.horizon, self.fov, width, height) for p in poses]
-        return self._renderer.render_ids_many(cams)
+        return self._synced_renderer().render_ids_many(cams)
+
+    def _synced_renderer(self):
+        """The renderer, with the scene re-uploaded if objects moved since the last upload."""
+        if self._dirty_render:
+            self._renderer.load(self.scene.solids, self.scene.lights)
+            self._dirty_render = False
+        return self._renderer
 
     def reachable_positions(self) -> np.ndarray:
         return self.navgrid.positions()
