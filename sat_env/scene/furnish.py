@@ -66,6 +66,8 @@ class RoomFurnisher:
         ht = wall_thickness / 2
         self.inner = (room.x0 + ht, room.z0 + ht, room.x1 - ht, room.z1 - ht)
         self.placed: list[Placed] = []
+        self._grid = None  # nav_ok's agent grid over the room
+        self._free_cache: tuple[int, np.ndarray] | None = None  # (len(placed), free mask of placed + trims)
         self.door_zones: list[tuple[float, float, float, float]] = []
         self.door_entries: list[tuple[float, float]] = []
         self.trims: list[tuple[float, float, float, float]] = []  # doorway jambs stand proud of the wall faces
@@ -121,31 +123,56 @@ class RoomFurnisher:
 
     def nav_ok(self, extra: list[Placed] = ()) -> bool:
         """The room's free floor stays one piece joining every doorway, and every object is within reach."""
-        x0, z0, x1, z1 = self.inner
-        # Same rule as the house-level NavGrid: the agent's disc may touch a wall or an object, not overlap it.
-        xs = np.arange(np.ceil((x0 + AGENT_RADIUS) / GRID - 1e-6), np.floor((x1 - AGENT_RADIUS) / GRID + 1e-6) + 1) * GRID
-        zs = np.arange(np.ceil((z0 + AGENT_RADIUS) / GRID - 1e-6), np.floor((z1 - AGENT_RADIUS) / GRID + 1e-6) + 1) * GRID
-        if len(xs) == 0 or len(zs) == 0:
+        grid = self._nav_grid()
+        if grid is None:
             return False
-        gx, gz = np.meshgrid(xs, zs, indexing="ij")
-        objs = [p for p in [*self.placed, *extra] if not p.on_wall]
-        free = np.ones(gx.shape, dtype=bool)
-        for f in [*(p.footprint for p in objs), *self.trims]:
-            dx = np.maximum(np.maximum(f[0] - gx, gx - f[2]), 0.0)
-            dz = np.maximum(np.maximum(f[1] - gz, gz - f[3]), 0.0)
-            free &= dx * dx + dz * dz >= AGENT_RADIUS**2 - 1e-9
+        xs, zs, gx, gz = grid
+        # Same rule as the house-level NavGrid: the agent's disc may touch a wall or an object, not overlap it.
+        # The free mask of what is placed already is kept (the placed list only grows); `extra` is added to a copy.
+        n = len(self.placed)
+        if self._free_cache is None or self._free_cache[0] != n:
+            base = self._free_cache[1].copy() if self._free_cache is not None else np.ones(gx.shape, dtype=bool)
+            start = self._free_cache[0] if self._free_cache is not None else 0
+            fresh = [p.footprint for p in self.placed[start:] if not p.on_wall]
+            if self._free_cache is None:
+                fresh += self.trims
+            for f in fresh:
+                base &= self._clear_of(f, gx, gz)
+            self._free_cache = (n, base)
+        free = self._free_cache[1].copy()
+        extra = [p for p in extra if not p.on_wall]
+        for p in extra:
+            free &= self._clear_of(p.footprint, gx, gz)
         comp = _component(free, [(int(round((ex - xs[0]) / GRID)), int(round((ez - zs[0]) / GRID)))
                                  for ex, ez in self.door_entries])
         if comp is None:
             return False
-        px, pz = gx[comp], gz[comp]
-        for p in objs:
-            f = p.footprint
-            dx = np.maximum(np.maximum(f[0] - px, px - f[2]), 0.0)
-            dz = np.maximum(np.maximum(f[1] - pz, pz - f[3]), 0.0)
-            if not np.any(dx * dx + dz * dz <= REACH_DISTANCE**2):
-                return False
-        return True
+        objs = [p for p in self.placed if not p.on_wall] + extra
+        if not objs:
+            return True
+        px, pz = gx[comp][:, None], gz[comp][:, None]
+        f = np.array([p.footprint for p in objs], dtype=np.float64)
+        dx = np.maximum(np.maximum(f[:, 0] - px, px - f[:, 2]), 0.0)
+        dz = np.maximum(np.maximum(f[:, 1] - pz, pz - f[:, 3]), 0.0)
+        return bool(np.all(np.any(dx * dx + dz * dz <= REACH_DISTANCE**2, axis=0)))
+
+    @staticmethod
+    def _clear_of(f, gx: np.ndarray, gz: np.ndarray) -> np.ndarray:
+        """Grid points whose agent disc does not overlap footprint f (touching is allowed)."""
+        dx = np.maximum(np.maximum(f[0] - gx, gx - f[2]), 0.0)
+        dz = np.maximum(np.maximum(f[1] - gz, gz - f[3]), 0.0)
+        return dx * dx + dz * dz >= AGENT_RADIUS**2 - 1e-9
+
+    def _nav_grid(self):
+        """(xs, zs, gx, gz) of the room's agent grid (None when the room is too small for the agent), computed once."""
+        if self._grid is None:
+            x0, z0, x1, z1 = self.inner
+            xs = np.arange(np.ceil((x0 + AGENT_RADIUS) / GRID - 1e-6),
+                           np.floor((x1 - AGENT_RADIUS) / GRID + 1e-6) + 1) * GRID
+            zs = np.arange(np.ceil((z0 + AGENT_RADIUS) / GRID - 1e-6),
+                           np.floor((z1 - AGENT_RADIUS) / GRID + 1e-6) + 1) * GRID
+            self._grid = (None,) if len(xs) == 0 or len(zs) == 0 else (xs, zs, *np.meshgrid(xs, zs, indexing="ij"))
+        return None if self._grid[0] is None else self._grid
 
     def _try_add(self, items: list[Placed]) -> bool:
         for it in items:
