@@ -74,6 +74,7 @@ class Renderer:
         self._gmat = np.zeros(0, np.int64)
         self._group_lo = self._group_hi = np.zeros((0, 3))
         self._group_volume = np.zeros(0)
+        self._group_room = np.zeros(0, np.int64)
 
     # --- GL objects ----------------------------------------------------------------------------------------
     def _ensure_gl(self):
@@ -185,6 +186,7 @@ class Renderer:
         self._gmat = mesh.group_material.astype(np.int64)
         self._group_lo, self._group_hi = lo.astype(np.float64), hi.astype(np.float64)
         self._group_volume = np.prod(self._group_hi - self._group_lo, axis=1)
+        self._group_room = mesh.group_room.astype(np.int64)
         self._uploaded = False
         self._ensure_gl()
 
@@ -200,10 +202,11 @@ class Renderer:
 
     def _ranges(self, vp: np.ndarray, eye: np.ndarray | None = None, by_material: bool = True
                 ) -> list[tuple[int, int, int]]:
-        """Index ranges of the groups that may be in view. With `eye`, groups are drawn nearest first (distance from
-        the eye to the group's AABB, then smaller AABB first): llvmpipe tests depth before shading, so front-to-back
-        order shades ~1.3 fragments per pixel instead of ~2.3. Consecutive ranges are merged (across materials
-        too unless `by_material`)."""
+        """Index ranges of the groups that may be in view. With `eye`, rooms are drawn nearest first (a room's
+        distance is that of its nearest group's AABB from the eye), and within a room smaller groups (furniture)
+        before bigger ones (the shell): llvmpipe tests depth before shading, so this front-to-back order shades
+        ~1.15-1.2 fragments per pixel instead of ~2.3 in index order (frames are the same). Consecutive ranges are
+        merged (across materials too unless `by_material`)."""
         if not len(self._corners):
             return []
         clip = self._corners @ vp.T  # (G, 8, 4)
@@ -215,7 +218,12 @@ class Renderer:
         if eye is not None and len(groups) > 1:
             lo, hi = self._group_lo[groups], self._group_hi[groups]
             dist = np.linalg.norm(np.maximum(np.maximum(lo - eye, eye - hi), 0.0), axis=1)
-            groups = groups[np.lexsort((groups, self._group_volume[groups], dist))]
+            # Rooms nearest first (a room's distance: its nearest group's); within a room, smaller groups first.
+            room = self._group_room[groups]
+            _, inv = np.unique(room, return_inverse=True)
+            room_dist = np.full(inv.max() + 1, np.inf)
+            np.minimum.at(room_dist, inv, dist)
+            groups = groups[np.lexsort((groups, self._group_volume[groups], room_dist[inv]))]
         ranges: list[tuple[int, int, int]] = []
         for g in groups.tolist():
             m, f, c = int(self._gmat[g]), int(self._gfirst[g]), int(self._gcount[g])
