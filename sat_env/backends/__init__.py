@@ -21,4 +21,16 @@ def make_backend(name: str = "embedded", **kwargs) -> Backend:
     raise ConfigError(f"unknown backend {name!r}; available: {', '.join(repr(b) for b in BACKENDS)}")
 
 
-__all__ = ["BACKENDS", "ActionResult", "AgentPose", "Backend", "View", "make_backend"]
+def load_house(backend: Backend, house: dict, scene=None) -> None:
+    """``backend.load(house)``; with `scene`, the freshly built scene of exactly this house dict (from
+    :func:`sat_env.scene.generate.generate_scene`), the embedded backend takes it over instead of building it again.
+    Other backends ignore it."""
+    from sat_env.backends.embedded import EmbeddedBackend
+
+    if scene is not None and scene.house is house and isinstance(backend, EmbeddedBackend):
+        backend.load(house, scene=scene)
+    else:
+        backend.load(house)
+
+
+__all__ = ["BACKENDS", "ActionResult", "AgentPose", "Backend", "View", "load_house", "make_backend"]

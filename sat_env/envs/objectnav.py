@@ -179,8 +179,7 @@ def _sample_episode(scene, rng: np.random.Generator, target: str | None = None, 
 def eval_episode(k: int, easy: bool = False) -> EpisodeSpec:
     """Episode k of the fixed evaluation set (deterministic; house seeds 1_000_000+ (full) / 1_500_000+ (easy),
     disjoint from training seeds [0, 1_000_000))."""
-    from sat_env.scene.build import build_scene
-    from sat_env.scene.generate import generate_house
+    from sat_env.scene.generate import generate_scene
 
     if k < 0:
         raise ConfigError(f"eval episode index must be >= 0, got {k}")
@@ -188,8 +187,7 @@ def eval_episode(k: int, easy: bool = False) -> EpisodeSpec:
     rng = np.random.default_rng([EVAL_SEED, int(k), int(bool(easy))])
     seed = EVAL_HOUSE_SEED_BASE[bool(easy)] + int(k)
     for attempt in range(100):  # a house without any usable target is skipped, deterministically
-        house = generate_house(seed + 10_000 * attempt, config)
-        ep = _sample_episode(build_scene(house), rng)
+        ep = _sample_episode(generate_scene(seed + 10_000 * attempt, config), rng)
         if ep is not None:
             t, (x, z, yaw, h), length, _ = ep
             return EpisodeSpec(f"eval{'-easy' if easy else ''}-{k:04d}", seed + 10_000 * attempt, t, x, z, yaw, h,
@@ -400,6 +398,7 @@ class ObjectNavEnv(gym.Env):
 
         self._backend = make_backend(backend, width=w, height=h, fov=self.fov)
         self._houses_lru: OrderedDict = OrderedDict()
+        self._fresh_scene = None
         self._loaded_key = None
         self._eval_cursor = 0
         self._ep: dict | None = None
@@ -414,17 +413,23 @@ class ObjectNavEnv(gym.Env):
         if key in self._houses_lru:
             self._houses_lru.move_to_end(key)
             return self._houses_lru[key]
-        from sat_env.scene.generate import generate_house
+        from sat_env.scene.generate import generate_scene
 
-        house = generate_house(int(seed), config)
-        self._houses_lru[key] = house
+        scene = generate_scene(int(seed), config)
+        self._houses_lru[key] = scene.house
+        self._fresh_scene = scene  # built already: its first load into the embedded backend need not rebuild it
         while len(self._houses_lru) > _LRU_HOUSES:
             self._houses_lru.popitem(last=False)
-        return house
+        return scene.house
 
     def _load(self, key) -> None:
         if key != self._loaded_key:
-            self._backend.load(self._house(key))
+            from sat_env.backends import load_house
+
+            self._fresh_scene = None
+            house = self._house(key)
+            fresh, self._fresh_scene = self._fresh_scene, None
+            load_house(self._backend, house, fresh)
             self._loaded_key = key
 
     # --- reset --------------------------------------------------------------------------------------------------

@@ -181,13 +181,10 @@ class SATQAEnv(gym.Env):
         return f"seed:{seed}", self._cache[seed]
 
     def _load_house(self, house: dict) -> None:
-        from sat_env.backends.embedded import EmbeddedBackend
+        from sat_env.backends import load_house
 
         fresh, self._fresh_scene = self._fresh_scene, None
-        if fresh is not None and fresh.house is house and isinstance(self._backend, EmbeddedBackend):
-            self._backend.load(house, scene=fresh)
-        else:
-            self._backend.load(house)
+        load_house(self._backend, house, fresh)
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
