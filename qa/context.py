@@ -160,7 +160,8 @@ class QAContext:
         return v.ids == cand.instance
 
     def anchor(self, cand: Candidate, view=None) -> tuple[int, int]:
-        """The pixel a dot marks the object at (see marks.anchor_point), searched within its 2D box only."""
+        """The pixel a dot marks the object at (see marks.anchor_point), searched within its 2D box only: `cand`
+        must come from `view` (candidates(view)), whose box it carries."""
         v = view if view is not None else self.view
         x0, y0, x1, y1 = cand.box
         return mk.anchor_point(v.ids[y0:y1 + 1, x0:x1 + 1] == cand.instance, (x0, y0))

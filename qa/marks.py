@@ -86,13 +86,19 @@ def draw_boxes(rgb: np.ndarray, boxes: list[tuple[tuple[int, int, int, int], str
                 ImageDraw.Draw(crop).rectangle([x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0], outline=c, width=lw)
                 out[cy0:cy1, cx0:cx1] = np.asarray(crop)
             continue
-        xa, xb = max(x0, 0), min(x1, w - 1) + 1
-        ya, yb = max(y0, 0), min(y1, h - 1) + 1
-        out[max(y0, 0):min(y0 + lw, y1 + 1, h), xa:xb] = c  # top
-        out[max(y1 - lw + 1, y0, 0):min(y1 + 1, h), xa:xb] = c  # bottom
-        out[ya:yb, max(x0, 0):min(x0 + lw, x1 + 1, w)] = c  # left
-        out[ya:yb, max(x1 - lw + 1, x0, 0):min(x1 + 1, w)] = c  # right
+        _fill(out, y0, min(y0 + lw, y1 + 1), x0, x1 + 1, c)  # top
+        _fill(out, max(y1 - lw + 1, y0), y1 + 1, x0, x1 + 1, c)  # bottom
+        _fill(out, y0, y1 + 1, x0, min(x0 + lw, x1 + 1), c)  # left
+        _fill(out, y0, y1 + 1, max(x1 - lw + 1, x0), x1 + 1, c)  # right
     return out
+
+
+def _fill(img: np.ndarray, y0: int, y1: int, x0: int, x1: int, color) -> None:
+    """Paint rows [y0, y1) x columns [x0, x1), clipped to the image (parts outside it are not drawn)."""
+    h, w = img.shape[:2]
+    y0, y1, x0, x1 = max(y0, 0), min(y1, h), max(x0, 0), min(x1, w)
+    if y0 < y1 and x0 < x1:
+        img[y0:y1, x0:x1] = color
 
 
 def draw_x(rgb: np.ndarray, point: tuple[int, int], label: str = "X") -> np.ndarray:

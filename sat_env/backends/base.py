@@ -70,6 +70,8 @@ class View:
         ids = self.ids
         h, w = ids.shape
         n = len(self.object_ids)
+        if ids.size == 0:
+            return np.zeros(n, np.int64), {}
         start = np.empty((h, w), bool)
         start[:, 0] = True  # every row starts a run, so a run's end is the next run's start - 1
         np.not_equal(ids[:, 1:], ids[:, :-1], out=start[:, 1:])

@@ -63,7 +63,11 @@ class EmbeddedBackend(ClosingBackend):
 
         if scene is not None and scene.house is not house:
             raise BackendError("load(house, scene): scene.house must be the house dict itself")
+        if scene is not None and scene.in_use:
+            raise BackendError("load(house, scene): this scene was loaded before and may have changed since; pass a "
+                               "freshly built scene, or only the house dict")
         self.scene = scene if scene is not None else build_scene(house, self.catalog)
+        self.scene.in_use = True
         self._nav = self.scene.navgrid
         self._obstacles = None
         if self._renderer is None:

@@ -72,6 +72,8 @@ class Scene:
     object_solid_slices: dict[str, slice]
     navgrid: NavGrid
     wall_thickness: float
+    # Set when a backend loads it: the backend then owns it (moves its objects), so it cannot be handed on again.
+    in_use: bool = field(default=False, repr=False, compare=False)
 
     def _floor_objects(self, exclude):
         """Objects that block the agent: standing on the floor. Wall hangings (paintings) hang above its

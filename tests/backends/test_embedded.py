@@ -180,6 +180,29 @@ def test_errors():
         make_backend("unity")
 
 
+def test_load_takes_over_a_fresh_generated_scene_once():
+    """load(house, scene) skips rebuilding: same frames as load(house); a scene is handed over once only (a backend
+    moves its objects), and must be the scene of that very dict."""
+    import copy
+
+    from sat_env.scene.generate import generate_scene
+
+    scene = generate_scene(4)
+    house = scene.house
+    a, b = EmbeddedBackend(width=48, height=48), EmbeddedBackend(width=48, height=48)
+    a.load(copy.deepcopy(house))
+    b.load(house, scene=scene)
+    assert b.scene is scene
+    np.testing.assert_array_equal(a.view().rgb, b.view().rgb)
+    np.testing.assert_array_equal(a.reachable_positions(), b.reachable_positions())
+    with pytest.raises(BackendError, match="loaded before"):
+        a.load(house, scene=scene)
+    with pytest.raises(BackendError, match="house dict itself"):
+        a.load(copy.deepcopy(house), scene=generate_scene(4))
+    a.close()
+    b.close()
+
+
 def test_generated_house_frames_deterministic_across_processes(houses, tmp_path):
     from sat_env.scene import save_house
 

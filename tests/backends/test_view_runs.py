@@ -22,7 +22,7 @@ def _reference(ids: np.ndarray, n: int):
 def _view(ids: np.ndarray, n: int) -> View:
     h, w = ids.shape
     return View(rgb=np.zeros((h, w, 3), np.uint8), depth=np.zeros((h, w), np.float32), ids=ids,
-                camera=Camera((0.0, 1.5, 0.0), width=w, height=h), object_ids=[None] + [f"o{i}" for i in range(1, n)],
+                camera=Camera((0.0, 1.5, 0.0), width=max(w, 1), height=max(h, 1)), object_ids=[None] + [f"o{i}" for i in range(1, n)],
                 object_types=[None] + ["Chair"] * (n - 1), records={})
 
 
@@ -68,6 +68,11 @@ def test_rendered_views_match_reference():
         np.testing.assert_array_equal(v.pixel_counts, counts)
         assert v.boxes == boxes and boxes
     sim.close()
+
+
+def test_empty_image():
+    v = _view(np.zeros((0, 5), np.int32), 3)
+    assert v.pixel_counts.tolist() == [0, 0, 0] and v.boxes == {}
 
 
 def test_ids_outside_the_table_are_an_error():

@@ -129,6 +129,36 @@ def test_refusals_name_the_fix_and_write_nothing(tmp_path, export, capsys):
         assert not fresh.exists()
 
 
+def test_chroma_option_and_encoder_pinned_for_resume(tmp_path, export, capsys):
+    """--chroma 444 keeps full colour resolution (same records, bigger images that still decode); an export whose
+    images came from another encoder version does not resume (its bytes would differ)."""
+    import json
+
+    from PIL import Image
+
+    out, m = export
+    full = tmp_path / "full"
+    m444 = run_export(ExportConfig(num_qa=25, out=str(full), chroma="444", **SMALL), progress=False)
+    assert m444["config"]["chroma"] == "444" and m["config"]["chroma"] == "420"
+    assert m444["config"]["image_encoder"].startswith("simplejpeg ")
+    a = sorted((out / "images").rglob("*.jpg"))
+    b = sorted((full / "images").rglob("*.jpg"))
+    assert [p.name for p in a] == [p.name for p in b]
+    assert sum(p.stat().st_size for p in b) > sum(p.stat().st_size for p in a)
+    assert Image.open(b[0]).size == (64, 64)
+    with pytest.raises(SystemExit) as e:
+        main(["export", "--out", str(tmp_path / "x"), "--num-qa", "5", "--chroma", "422"])
+    assert e.value.code == 2 and "--chroma" in capsys.readouterr().err
+    with pytest.raises(ConfigError, match="--chroma must be 420 or 444"):
+        ExportConfig(num_qa=5, out=str(tmp_path / "y"), chroma="422").check()
+    conf = full / "export_config.json"
+    old = json.loads(conf.read_text())
+    conf.write_text(json.dumps({**old, "image_encoder": "simplejpeg 0.1"}))
+    (full / "manifest.json").unlink()
+    with pytest.raises(ConfigError, match="encoded by simplejpeg 0.1"):
+        run_export(ExportConfig(num_qa=25, out=str(full), chroma="444", **SMALL), resume=True, progress=False)
+
+
 def test_sat_stats(export, tmp_path, capsys):
     out, _ = export
     assert main(["stats", str(out), "--chart", str(tmp_path / "s.png")]) == 0

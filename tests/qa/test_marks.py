@@ -53,6 +53,14 @@ def test_marks_match_whole_frame_pil_drawing(shape):
         np.testing.assert_array_equal(mk.draw_boxes(img, boxes), _boxes_reference(img, boxes))
 
 
+def test_boxes_partly_or_wholly_outside_the_image():
+    img = np.zeros((100, 100, 3), np.uint8)
+    for box in [(-10, -10, 50, 50), (-20, 10, -5, 60), (-3, -3, 3, 3), (90, 95, 130, 140), (120, 5, 150, 40),
+                (-30, -30, 140, 140)]:
+        ref = _boxes_reference(img, [(box, "red")])
+        np.testing.assert_array_equal(mk.draw_boxes(img, [(box, "red")]), ref, err_msg=str(box))
+
+
 def test_marks_do_not_touch_the_input():
     img = np.full((64, 64, 3), 7, np.uint8)
     mk.draw_dots(img, [((10, 10), "A")])
