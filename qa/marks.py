@@ -23,8 +23,8 @@ def _font(size: int):
         return ImageFont.load_default()
 
 
-def _scale(img: Image.Image) -> float:
-    return max(min(img.size) / 512.0, 0.55)
+def _scale(width: int, height: int) -> float:
+    return max(min(width, height) / 512.0, 0.55)
 
 
 def anchor_point(mask: np.ndarray, offset: tuple[int, int] = (0, 0)) -> tuple[int, int]:
@@ -46,13 +46,14 @@ def draw_dots(rgb: np.ndarray, points: list[tuple[tuple[int, int], str]]) -> np.
     faster than converting the whole frame to a PIL image and back."""
     out = np.array(rgb, dtype=np.uint8, copy=True)
     h, w = out.shape[:2]
-    s = max(min(w, h) / 512.0, 0.55)
+    s = _scale(w, h)
     r = 15 * s
-    font = _font(int(round(20 * s)))
+    size = int(round(20 * s))
+    font = _font(size)
     lw = max(1, int(2 * s))
     for (x, y), label in points:
         # The dot (radius r plus its outline) and a label of a few characters centred on it fit in the crop.
-        m = int(np.ceil(r)) + lw + 2 + int(round(20 * s)) * max(1, len(label))
+        m = int(np.ceil(r)) + lw + 2 + size * max(1, len(label))
         x0, y0, x1, y1 = max(0, x - m), max(0, y - m), min(w, x + m + 1), min(h, y + m + 1)
         if x0 >= x1 or y0 >= y1:
             continue
@@ -71,7 +72,7 @@ def draw_boxes(rgb: np.ndarray, boxes: list[tuple[tuple[int, int, int, int], str
     The outline is `lw` pixels wide inside the box (as PIL's ``rectangle(width=lw)``), painted with array slices."""
     out = np.array(rgb, dtype=np.uint8, copy=True)
     h, w = out.shape[:2]
-    lw = max(2, int(round(3 * max(min(w, h) / 512.0, 0.55))))
+    lw = max(2, int(round(3 * _scale(w, h))))
     for (x0, y0, x1, y1), color in boxes:
         c = BOX_COLORS[color]
         x0, y0, x1, y1 = int(x0), int(y0), int(x1), int(y1)
@@ -105,7 +106,7 @@ def draw_x(rgb: np.ndarray, point: tuple[int, int], label: str = "X") -> np.ndar
     """A yellow-ringed X mark at a pixel (the perspective questions' 'X marked point'); returns a new image."""
     img = Image.fromarray(rgb)
     d = ImageDraw.Draw(img)
-    s = _scale(img)
+    s = _scale(*img.size)
     r = 14 * s
     x, y = point
     lw = max(2, int(round(4 * s)))

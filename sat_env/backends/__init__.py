@@ -21,7 +21,7 @@ def make_backend(name: str = "embedded", **kwargs) -> Backend:
     raise ConfigError(f"unknown backend {name!r}; available: {', '.join(repr(b) for b in BACKENDS)}")
 
 
-def load_house(backend: Backend, house: dict, scene=None) -> None:
+def load_into(backend: Backend, house: dict, scene=None) -> None:
     """``backend.load(house)``; with `scene`, the freshly built scene of exactly this house dict (from
     :func:`sat_env.scene.generate.generate_scene`), the embedded backend takes it over instead of building it again.
     Other backends ignore it."""
@@ -33,4 +33,4 @@ def load_house(backend: Backend, house: dict, scene=None) -> None:
         backend.load(house)
 
 
-__all__ = ["BACKENDS", "ActionResult", "AgentPose", "Backend", "View", "load_house", "make_backend"]
+__all__ = ["BACKENDS", "ActionResult", "AgentPose", "Backend", "View", "load_into", "make_backend"]

@@ -398,38 +398,34 @@ class ObjectNavEnv(gym.Env):
 
         self._backend = make_backend(backend, width=w, height=h, fov=self.fov)
         self._houses_lru: OrderedDict = OrderedDict()
-        self._fresh_scene = None
         self._loaded_key = None
         self._eval_cursor = 0
         self._ep: dict | None = None
         self._view = None
 
     # --- houses -------------------------------------------------------------------------------------------------
-    def _house(self, key) -> dict:
+    def _house(self, key):
+        """(house dict, its freshly built scene or None when the house was cached or given)."""
         if isinstance(key, tuple) and key[0] == "dict":
-            return self.houses[key[1]]
+            return self.houses[key[1]], None
         seed = key[1]
         config = (_EASY_CONFIG if self.easy else HouseConfig()) if self.episodes == "eval" else self.house_config
         if key in self._houses_lru:
             self._houses_lru.move_to_end(key)
-            return self._houses_lru[key]
+            return self._houses_lru[key], None
         from sat_env.scene.generate import generate_scene
 
         scene = generate_scene(int(seed), config)
         self._houses_lru[key] = scene.house
-        self._fresh_scene = scene  # built already: its first load into the embedded backend need not rebuild it
         while len(self._houses_lru) > _LRU_HOUSES:
             self._houses_lru.popitem(last=False)
-        return scene.house
+        return scene.house, scene
 
     def _load(self, key) -> None:
         if key != self._loaded_key:
-            from sat_env.backends import load_house
+            from sat_env.backends import load_into
 
-            self._fresh_scene = None
-            house = self._house(key)
-            fresh, self._fresh_scene = self._fresh_scene, None
-            load_house(self._backend, house, fresh)
+            load_into(self._backend, *self._house(key))  # a fresh scene is taken over, not rebuilt
             self._loaded_key = key
 
     # --- reset --------------------------------------------------------------------------------------------------

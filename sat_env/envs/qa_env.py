@@ -137,7 +137,6 @@ class SATQAEnv(gym.Env):
         self._balancer = CategoryBalancer({f: fams[f].labels for f in self.families}) if balance_categories else None
         self._backend = None
         self._cache: OrderedDict = OrderedDict()
-        self._fresh_scene = None
         self._qa = None
         self._scene_id = None
         self._views: list = []
@@ -161,13 +160,15 @@ class SATQAEnv(gym.Env):
 
     # --- episode ----------------------------------------------------------------------------------------------
     def _house(self, rng):
+        """(scene id, house dict, its freshly built scene or None when the house was cached or given)."""
         if self.houses:
             k = int(rng.integers(len(self.houses)))
             if not isinstance(self.houses[k], int):
-                return f"house:{k}", self.houses[k]
+                return f"house:{k}", self.houses[k], None
             seed, limit = self.houses[k], POOL_CACHE
         else:
             seed, limit = int(rng.integers(2**31 - 1)), HOUSE_CACHE
+        scene = None
         if seed in self._cache:
             self._cache.move_to_end(seed)
         else:
@@ -175,31 +176,24 @@ class SATQAEnv(gym.Env):
 
             scene = generate_scene(seed, self.house_config)
             self._cache[seed] = scene.house
-            self._fresh_scene = scene  # built already: the embedded backend's first load of it need not rebuild
             while len(self._cache) > limit:
                 self._cache.popitem(last=False)
-        return f"seed:{seed}", self._cache[seed]
-
-    def _load_house(self, house: dict) -> None:
-        from sat_env.backends import load_house
-
-        fresh, self._fresh_scene = self._fresh_scene, None
-        load_house(self._backend, house, fresh)
+        return f"seed:{seed}", self._cache[seed], scene
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         if seed is not None and self._balancer is not None:
             self._balancer.counts.clear()  # a seeded reset starts afresh: same seed, same episode
-        from sat_env.backends import make_backend
+        from sat_env.backends import load_into, make_backend
 
         if self._backend is None:
             self._backend = make_backend(self.backend, width=self.width, height=self.height)
         for _ in range(10):
-            scene_id, house = self._house(self.np_random)
+            scene_id, house, fresh = self._house(self.np_random)
             # Families restore the scene after every QA, so the same house need not be rebuilt (a seeded reset
             # always rebuilds: same seed, same bytes, whatever ran before).
             if seed is not None or scene_id != self._scene_id or self._backend.scene is None:
-                self._load_house(house)
+                load_into(self._backend, house, fresh)  # a fresh scene is taken over, not rebuilt
             self._scene_id = scene_id
             self._views = self._new_views()
             self._asked = 0
