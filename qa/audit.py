@@ -1,8 +1,18 @@
-"""Auditing the question engine: sampling rates, answer balance, and a text-only baseline per family.
+"""Auditing the question engine: sampling rates, answer balance, two blind baselines and the picture rules per family.
 
-The text-only baseline is a bag-of-words logistic regression that sees the question and the choices but no image
-(unigrams of the question, of the choice, their pairwise conjunctions, and the choice's position), trained on half
-of a family's QAs and tested on the other half. If it beats chance, the wording leaks the answer.
+Two baselines see no image, only the text, and are trained on half of a family's QAs and tested on the other half
+(two-fold). If one beats chance, the text leaks the answer:
+
+- *bag-of-words*: logistic regression on the question's and the choice's unigrams, their pairwise conjunctions and
+  the choice's position;
+- *blind*: logistic regression on what a bag of words cannot see, the categories of the named objects *in order*
+  (first named, second named), the wording template, the choice (object names replaced by their slot), its
+  position and, for numbers, its rank among the choices and its size bucket, with every context-choice
+  conjunction. It knows "the pillow (first) above the bed (second)" and each category's typical size: the priors a
+  model can learn from names alone.
+
+Each QA is also checked against the picture rules (qa.visibility) by qa.rulecheck, from the rendered ids, depth and
+frames, independently of the code that sampled it: the share of QAs that break each rule (goal: 0).
 """
 
 from __future__ import annotations
@@ -11,6 +21,7 @@ import re
 import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -34,21 +45,52 @@ def choice_features(question: str, choice: str, position: int) -> list[int]:
     return feats
 
 
+def bow_features(item, k: int) -> list[int]:
+    """The bag-of-words baseline's features of choice k of an item (question, choices, correct)."""
+    question, choices, _ = item
+    return choice_features(question, choices[k], k)
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def blind_features(item, k: int) -> list[int]:
+    """The blind baseline's features of choice k of an item ((template, categories in order), choices, correct)."""
+    (template, cats), choices, _ = item
+    from qa.context import category_name
+
+    choice = choices[k].lower()
+    for i, t in sorted(enumerate(cats), key=lambda it: -len(category_name(it[1]))):
+        choice = choice.replace(category_name(t), f"<{i}>")
+    pair = "|".join(cats)
+    ctx = [f"t:{template}", f"p:{pair}", f"tp:{template}|{pair}"]
+    ctx += [f"c{i}:{t}" for i, t in enumerate(cats)] + [f"tc{i}:{template}|{t}" for i, t in enumerate(cats)]
+    ch = [f"ch:{choice}", f"pos:{k}"]
+    nums = [float(m.group()) if (m := _NUMBER.search(c)) else None for c in choices]
+    if nums[k] is not None and all(v is not None for v in nums):
+        ch += [f"rank:{sorted(nums).index(nums[k])}", f"size:{int(np.floor(np.log(max(nums[k], 1e-3)) / np.log(1.25)))}"]
+    return [_h(f) for f in ch] + [_h(f"{a}&{b}") for a in ctx for b in ch]
+
+
 @dataclass
 class TextBaseline:
-    """Logistic regression over hashed features of (question, choice) pairs; predicts the highest-scoring choice."""
+    """Logistic regression over hashed features of (context, choice) pairs; predicts the highest-scoring choice.
+
+    Items are (context, choices, correct); `features(item, k)` gives choice k's hashed features (default: the
+    bag-of-words of the question = context and the choice)."""
 
     l2: float = 1e-2  # strong enough that noise does not fit below chance; a real leak survives it
     epochs: int = 300
     lr: float = 0.5
     w: np.ndarray = field(default_factory=lambda: np.zeros(HASH_DIM))
+    features: Callable = bow_features
 
-    @staticmethod
-    def _rows(items):
+    def _rows(self, items):
         rows, ys, groups = [], [], []
-        for g, (question, choices, correct) in enumerate(items):
-            for k, ch in enumerate(choices):
-                rows.append(choice_features(question, ch, k))
+        for g, item in enumerate(items):
+            correct = item[2]
+            for k in range(len(item[1])):
+                rows.append(self.features(item, k))
                 ys.append(1.0 if k == correct else 0.0)
                 groups.append(g)
         width = max((len(r) for r in rows), default=1)
@@ -83,11 +125,26 @@ class TextBaseline:
         return right / len(items)
 
 
+def two_fold(items, features=bow_features) -> float:
+    """Accuracy of a TextBaseline trained on one half of `items` and tested on the other, and the other way round
+    (every item tested once); NaN with fewer than 20 items."""
+    half = len(items) // 2
+    if half < 10:
+        return float("nan")
+    perm = np.random.default_rng(0).permutation(len(items))
+    a, b = [items[i] for i in perm[:half]], [items[i] for i in perm[half:]]
+    right = (TextBaseline(features=features).fit(a).accuracy(b) * len(b)
+             + TextBaseline(features=features).fit(b).accuracy(a) * len(a))
+    return right / len(items)
+
+
 @dataclass
 class FamilyStats:
     family: str
     attempts: int = 0
     qas: list = field(default_factory=list)
+    categories: list = field(default_factory=list)  # per QA: the named objects' categories in order
+    breaks: list = field(default_factory=list)  # per QA: qa.rulecheck.check's result
     valid_views: int = 0  # attempts whose view had a valid instance for some answer label (before balancing)
 
     def row(self, labels) -> dict:
@@ -113,39 +170,39 @@ class FamilyStats:
             c = Counter(cs)
             dev = max(dev, max(abs(c[i] / len(cs) - 1 / k) for i in range(k)))
         out["position_max_dev_pts"] = 100 * dev if n else float("nan")
-        # The text-only baseline runs on the multiple-choice QAs (metric families also pose free-form numbers,
-        # which have no chance level); `chance` is over the same QAs.
-        mc = [q for q in self.qas if len(q.choices) > 1]
+        # The baselines run on the multiple-choice QAs (metric families also pose free-form numbers, which have no
+        # chance level); `chance` is over the same QAs.
+        mc = [i for i, q in enumerate(self.qas) if len(q.choices) > 1]
         out["multiple_choice"] = len(mc)
-        items = [(q.question, q.choices, q.correct) for q in mc]
-        half = len(items) // 2
-        chance = float(np.mean([1 / len(q.choices) for q in mc])) if mc else float("nan")
-        if half >= 10:
-            # Two-fold: train on one half, test on the other, and the other way round; every QA is tested once.
-            rng = np.random.default_rng(0)
-            perm = rng.permutation(len(items))
-            a, b = [items[i] for i in perm[:half]], [items[i] for i in perm[half:]]
-            right = TextBaseline().fit(a).accuracy(b) * len(b) + TextBaseline().fit(b).accuracy(a) * len(a)
-            acc = right / len(items)
-            se = float(np.sqrt(chance * (1 - chance) / len(items)))
-        else:
-            acc = se = float("nan")
-        out["text_only_acc"] = acc
+        chance = float(np.mean([1 / len(self.qas[i].choices) for i in mc])) if mc else float("nan")
+        out["text_only_acc"] = two_fold([(self.qas[i].question, self.qas[i].choices, self.qas[i].correct) for i in mc])
+        out["blind_acc"] = two_fold([((self.qas[i].template or "", tuple(self.categories[i])), self.qas[i].choices,
+                                      self.qas[i].correct) for i in mc], blind_features)
         out["chance"] = chance
-        out["text_only_se"] = se
+        out["text_only_se"] = float(np.sqrt(chance * (1 - chance) / len(mc))) if len(mc) >= 20 else float("nan")
+        # Picture rules: share of all QAs that break each (NaN where the rule applies to none of them).
+        from qa.rulecheck import RULES
+
+        for r in RULES:
+            applies = [b[r] for b in self.breaks if b[r] is not None]
+            out[f"break_{r}"] = float(np.mean(applies)) * len(applies) / n if applies else float("nan")
+        out["break_any"] = float(np.mean([any(bool(v) for v in b.values()) for b in self.breaks])) \
+            if self.breaks else float("nan")
         return out
 
 
 def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views_per_house: int = 4,
-              progress=None, balance: bool = True) -> list[dict]:
+              progress=None, balance: bool = True, check_rules: bool = True) -> list[dict]:
     """Sample about `n` QAs spread over `families` from generated houses; return one stats row per family.
 
     With `balance`, QAs pass a :class:`~qa.balance.CategoryBalancer` (as a dataset export does), so the audit
     measures the data a model would be trained on; rejected samples count as failed attempts. ``success_rate`` is
     accepted QAs per attempt (the target label is fixed in advance, for balance); ``view_rate`` is the fraction of
-    attempted views on which the family has a valid instance for at least one answer label.
+    attempted views on which the family has a valid instance for at least one answer label. With `check_rules`,
+    every accepted QA is checked against the picture rules (qa.rulecheck) while its view is at hand.
     """
-    from qa.balance import CategoryBalancer
+    from qa.balance import CategoryBalancer, category_key
+    from qa.rulecheck import check
     from qa.sampler import load_families, sample_qa
     from sat_env.backends.embedded import EmbeddedBackend
     from sat_env.backends.views import sample_views
@@ -170,17 +227,19 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
         backend.load(generate_house(house_seed))
         rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed]))
         probe_rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed, 1]))  # view_rate probes only
+        check_rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed, 2]))  # the rule checker's points
         for pose in sample_views(backend, rng, views_per_house):
+            backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
+            view = backend.view()  # families restore the scene after each QA: one render serves them all
             for f in families:
                 if not unfinished(f):
                     continue
                 labels = fams[f].labels
                 if labels and targets[f] is None:
                     targets[f] = labels[int(label_rng.integers(len(labels)))]
-                backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
                 stats[f].attempts += 1
-                qa = sample_qa(f, backend, rng, target_label=targets[f])
-                if qa is not None or any(sample_qa(f, backend, probe_rng, target_label=t) is not None
+                qa = sample_qa(f, backend, rng, view=view, target_label=targets[f])
+                if qa is not None or any(sample_qa(f, backend, probe_rng, view=view, target_label=t) is not None
                                          for t in (labels or ()) if t != targets[f]):
                     stats[f].valid_views += 1
                 if qa is not None and balancer is not None and not balancer.accept(qa, backend.scene.objects):
@@ -189,6 +248,9 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
                     qa, targets[f] = None, None
                 if qa is not None:
                     targets[f] = None
+                    stats[f].categories.append(category_key(qa, backend.scene.objects))
+                    if check_rules:
+                        stats[f].breaks.append(check(qa, view, backend, check_rng))
                     qa.frames = {}  # keep memory flat: the audit needs text and labels only
                     stats[f].qas.append(qa)
         house_seed += 1
@@ -199,9 +261,9 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
 
 
 def write_chart(rows: list[dict], path) -> None:
-    """Bar chart PNG: text-only accuracy (blue) next to chance (grey) and sampling success rate (green), per family."""
+    """Bar chart PNG: the two baselines' accuracy next to chance and the sampling success rate, per family."""
     from sat_env.viz import grouped_bars
 
-    grouped_bars(rows, "family", [("text_only_acc", (40, 90, 200)), ("chance", (160, 160, 160)),
-                                  ("success_rate", (40, 160, 60))],
-                 "text-only accuracy (blue), chance (grey), sampling success rate (green)", path)
+    grouped_bars(rows, "family", [("text_only_acc", (40, 90, 200)), ("blind_acc", (150, 60, 190)),
+                                  ("chance", (160, 160, 160)), ("success_rate", (40, 160, 60))],
+                 "bag-of-words (blue) and blind (purple) accuracy, chance (grey), sampling success rate (green)", path)

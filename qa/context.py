@@ -9,13 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa import marks as mk
-from qa.core import (
-    EDGE_MARGIN_FRACTION,
-    MAX_CANDIDATE_DISTANCE,
-    MIN_BOX_AREA_STATIC,
-    MIN_PIXELS_FRACTION,
-    scaled_area,
-)
+from qa.visibility import MAX_MARK_COVER, NAMED, Visibility, in_frame_share, mark_cover, passes
 
 # Readable names for object types whose CamelCase split reads badly.
 _NAMES = {"TVStand": "TV stand", "CounterTop": "counter", "HousePlant": "house plant", "CellPhone": "cell phone",
@@ -59,6 +53,7 @@ class Candidate:
     size: np.ndarray  # bbox size in the object's frame (x, y, z)
     movable: bool
     ancestors: tuple[str, ...] = ()  # receptacles it stands on, nearest first
+    in_frame: float = 1.0  # share of its 3D box inside the view frustum
 
     def stacked_with(self, other: "Candidate") -> bool:
         """Does one of the two stand on the other (directly or through something in between)?"""
@@ -100,17 +95,21 @@ class QAContext:
     def size(self) -> tuple[int, int]:
         return self.view.camera.width, self.view.camera.height
 
-    # --- visibility -------------------------------------------------------------------------------------------
-    def candidates(self, view=None, min_area: float = MIN_BOX_AREA_STATIC,
-                   max_distance: float = MAX_CANDIDATE_DISTANCE, movable: bool | None = None,
-                   avoid_edges: bool = False) -> list[Candidate]:
-        """Objects clearly visible in a view: 2D box area >= min_area (given at 512^2, scaled), mask filling at
-        least MIN_PIXELS_FRACTION of the box, centre within max_distance; optionally only movable ones, and only
-        ones whose box stays off the image border."""
+    # --- visibility ---------------------------------------------------------------------------------------------
+    def in_frame(self, rec, view=None) -> float:
+        """Share of an object's 3D box inside the view's frustum (cached per view and object)."""
+        v = view if view is not None else self.view
+        cache = vars(v).setdefault("_in_frame", {})
+        if rec.object_id not in cache:
+            cache[rec.object_id] = in_frame_share(v.camera, rec.center, rec.size, rec.yaw)
+        return cache[rec.object_id]
+
+    def candidates(self, view=None, rule: Visibility = NAMED, movable: bool | None = None) -> list[Candidate]:
+        """Objects of a view that pass the visibility `rule` (qa.visibility): large enough, filling their box, near
+        enough, enough of their 3D box in the frame (and off the border where the rule says); optionally only
+        movable ones. Sorted by object id."""
         v = view if view is not None else self.view
         w, h = v.camera.width, v.camera.height
-        area = scaled_area(min_area, w, h)
-        edge = EDGE_MARGIN_FRACTION * max(w, h)
         counts, boxes = v.pixel_counts, v.boxes
         cam = np.asarray(v.camera.position)
         out = []
@@ -118,23 +117,47 @@ class QAContext:
             inst = rec.instance
             if inst >= len(counts) or counts[inst] == 0 or inst not in boxes:
                 continue
-            box = boxes[inst]
+            if movable is not None and bool(rec.movable) != movable:
+                continue
+            dist = float(np.linalg.norm(rec.center - cam))
+            if dist > rule.max_distance:
+                continue
+            frac = self.in_frame(rec, v)
+            if not passes(rule, w, h, boxes[inst], int(counts[inst]), dist, frac):
+                continue
             anc, p = [], rec.parent
             while p is not None:
                 anc.append(p)
                 p = v.records[p].parent
-            c = Candidate(rec.object_id, rec.object_type, inst, int(counts[inst]), box,
-                          float(np.linalg.norm(rec.center - cam)), rec.center.copy(), rec.size.copy(),
-                          bool(rec.movable), tuple(anc))
-            if c.box_area < area or c.pixels < MIN_PIXELS_FRACTION * c.box_area or c.distance > max_distance:
-                continue
-            if movable is not None and c.movable != movable:
-                continue
-            if avoid_edges and (box[0] < edge or box[1] < edge or box[2] > w - 1 - edge or box[3] > h - 1 - edge):
-                continue
-            out.append(c)
+            out.append(Candidate(rec.object_id, rec.object_type, inst, int(counts[inst]), boxes[inst], dist,
+                                 rec.center.copy(), rec.size.copy(), bool(rec.movable), tuple(anc), frac))
         out.sort(key=lambda c: c.object_id)  # deterministic order, independent of dict order
         return out
+
+    def crop_mask(self, cand: Candidate, view=None) -> np.ndarray:
+        """The object's mask within its 2D box (`cand` must come from `view`)."""
+        v = view if view is not None else self.view
+        x0, y0, x1, y1 = cand.box
+        return v.ids[y0:y1 + 1, x0:x1 + 1] == cand.instance
+
+    def visible_distance(self, cand: Candidate, view=None, planar: bool = False) -> float:
+        """Median camera distance (m) of the object's visible pixels: how near it looks (with `planar`, the median
+        planar depth: distance along the viewing axis)."""
+        v = view if view is not None else self.view
+        x0, y0, x1, y1 = cand.box
+        m = self.crop_mask(cand, v)
+        if planar:
+            return float(np.median(v.depth[y0:y1 + 1, x0:x1 + 1][m]))
+        cam = v.camera
+        cols = (np.arange(x0, x1 + 1) + 0.5 - cam.width / 2.0) / cam.focal
+        rows = (cam.height / 2.0 - (np.arange(y0, y1 + 1) + 0.5)) / cam.focal
+        stretch = np.sqrt(1.0 + cols[None, :] ** 2 + rows[:, None] ** 2)  # planar depth -> distance along the ray
+        return float(np.median((v.depth[y0:y1 + 1, x0:x1 + 1] * stretch)[m]))
+
+    def centroid(self, cand: Candidate, view=None) -> tuple[float, float]:
+        """(column, row) of the centroid of the object's visible pixels."""
+        ys, xs = np.nonzero(self.crop_mask(cand, view))
+        return float(xs.mean() + cand.box[0]), float(ys.mean() + cand.box[1])
 
     def visible_type_counts(self, view=None, min_pixels: int = 1) -> Counter:
         """How many objects of each type show at least min_pixels in a view (for unambiguous naming)."""
@@ -155,23 +178,52 @@ class QAContext:
         return None
 
     # --- marks ------------------------------------------------------------------------------------------------
-    def mask(self, cand: Candidate, view=None) -> np.ndarray:
-        v = view if view is not None else self.view
-        return v.ids == cand.instance
-
     def anchor(self, cand: Candidate, view=None) -> tuple[int, int]:
         """The pixel a dot marks the object at (see marks.anchor_point), searched within its 2D box only: `cand`
         must come from `view` (candidates(view)), whose box it carries."""
-        v = view if view is not None else self.view
-        x0, y0, x1, y1 = cand.box
-        return mk.anchor_point(v.ids[y0:y1 + 1, x0:x1 + 1] == cand.instance, (x0, y0))
+        return mk.anchor_point(self.crop_mask(cand, view), (cand.box[0], cand.box[1]))
 
-    def dots(self, items: list[tuple[Candidate, str]], view=None) -> np.ndarray:
-        """The view's RGB with labelled dots on the given objects."""
+    def dot_specs(self, items: list[tuple[Candidate, str]], view=None) -> list[tuple[tuple[int, int], str, float]]:
+        """(anchor, label, radius) of a dot on each object, sized from the image and the object."""
         v = view if view is not None else self.view
-        return mk.draw_dots(v.rgb, [(self.anchor(c, v), label) for c, label in items])
+        w, h = v.camera.width, v.camera.height
+        return [(self.anchor(c, v), label, mk.dot_radius(w, h, c.pixels)) for c, label in items]
 
-    def boxes(self, items: list[tuple[Candidate, str]], view=None) -> np.ndarray:
-        """The view's RGB with coloured boxes (colour names) around the given objects."""
+    def marks_leave_visible(self, objs: list[Candidate], dots=(), boxes=(), x_mark=None, view=None) -> bool:
+        """Do the marks (dot specs, boxed candidates, an X pixel) leave every object in `objs` at least
+        1 - MAX_MARK_COVER of its visible pixels (the visibility rule's third part), without overlapping each other?"""
         v = view if view is not None else self.view
+        w, h = v.camera.width, v.camera.height
+        discs = [(p, r) for p, _, r in dots]
+        if x_mark is not None:
+            discs.append((x_mark, mk.x_radius(w, h)))
+        for i, (pi, ri) in enumerate(discs):  # marks must not hide each other either
+            if any(np.hypot(pi[0] - pj[0], pi[1] - pj[1]) < ri + rj for pj, rj in discs[i + 1:]):
+                return False
+        lw = mk.box_line_width(w, h)
+        rings = [(c.box, lw) for c in boxes]
+        return all(mark_cover(self.crop_mask(c, v), (c.box[0], c.box[1]), discs, rings) <= MAX_MARK_COVER
+                   for c in objs)
+
+    def markable(self, cand: Candidate, view=None) -> bool:
+        """Can one dot mark the object without hiding it (the visibility rule's third part)?"""
+        return self.marks_leave_visible([cand], dots=self.dot_specs([(cand, "1")], view), view=view)
+
+    def dots(self, items: list[tuple[Candidate, str]], view=None, x_mark=None) -> np.ndarray | None:
+        """The view's RGB with labelled dots on the given objects (and the perspective X at pixel `x_mark`), or None
+        when the marks would hide too much of an object (the caller then tries other objects)."""
+        v = view if view is not None else self.view
+        specs = self.dot_specs(items, v)
+        if not self.marks_leave_visible([c for c, _ in items], dots=specs, x_mark=x_mark, view=v):
+            return None
+        img = mk.draw_dots(v.rgb, specs)
+        return mk.draw_x(img, x_mark) if x_mark is not None else img
+
+    def boxes(self, items: list[tuple[Candidate, str]], view=None) -> np.ndarray | None:
+        """The view's RGB with coloured boxes (colour names) just outside the given objects' 2D boxes, or None when
+        one box's outline would hide too much of another marked object."""
+        v = view if view is not None else self.view
+        objs = [c for c, _ in items]
+        if not self.marks_leave_visible(objs, boxes=objs, view=v):
+            return None
         return mk.draw_boxes(v.rgb, [(c.box, color) for c, color in items])

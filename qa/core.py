@@ -40,6 +40,8 @@ class QA:
         label: the canonical answer label used for balance statistics (e.g. "left", "yes", "closer").
         numeric: for metric questions, the true value (in `unit`) so answers can be scored by relative accuracy.
         unit: unit of `numeric` ("m", "cm", "deg", "count"...).
+        template: the question's wording before names were filled in (the category balancer keeps answers uniform
+            per wording, and the audit's blind baseline reads it).
     """
 
     question: str
@@ -54,6 +56,7 @@ class QA:
     label: str
     numeric: float | None = None
     unit: str | None = None
+    template: str | None = None
 
     @property
     def answer(self) -> str:
@@ -108,15 +111,8 @@ def register(name: str, sat_type: str, labels: tuple[str, ...] | None, dynamic: 
     return deco
 
 
-# --- thresholds (named, with their reasons) -----------------------------------------------------------------------
+# --- margins against near-ties (named, with their reasons; the visibility thresholds are in qa.visibility) ------
 
-REF_SIZE = 512  # SAT's thresholds are in pixels of a 512 x 512 image; scale by area for other sizes
-MIN_BOX_AREA_STATIC = 2500  # SAT: 2D box area (px^2 at 512^2) for objects named in static questions
-MIN_BOX_AREA_DYNAMIC = 1600  # SAT: for movable objects in dynamic questions
-MIN_BOX_AREA_AFTER_MOVE = 900  # SAT: a moved object must stay this visible
-MIN_PIXELS_FRACTION = 0.35  # of the box area: the object's own mask must fill a good part of its box (not a sliver)
-MAX_CANDIDATE_DISTANCE = 5.0  # SAT: objects farther than 5 m are not asked about
-MAX_COUNT_DISTANCE = 20.0  # SAT: counting considers objects up to 20 m
 MIN_PAIR_SEPARATION = 0.5  # SAT: objects in a pair are at least this far apart (centres), else a view is ambiguous
 LATERAL_MARGIN = 0.15  # m: left/right needs this lateral difference, smaller offsets are near-ties
 FORWARD_MARGIN = 0.15  # m: front/behind needs this difference along the viewing axis
@@ -125,12 +121,6 @@ DISTANCE_MARGIN = 0.2  # m: SAT's distance-change threshold; also closer/farther
 RELATIVE_MARGIN = 0.15  # size comparisons need a 15 % relative difference
 BEARING_STRAIGHT = 10.0  # deg: SAT's goal cone: within +-10 deg counts as straight ahead
 BEARING_MARGIN = 5.0  # deg: bearings within this of a decision boundary are near-ties
-EDGE_MARGIN_FRACTION = 10 / 512  # an object whose box touches the image border by less than this is cut off
-
-
-def scaled_area(area_at_512: float, width: int, height: int) -> float:
-    """A SAT pixel-area threshold (given at 512 x 512) scaled to an image of width x height."""
-    return area_at_512 * (width * height) / (REF_SIZE * REF_SIZE)
 
 
 # --- camera-frame geometry ----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from qa import visibility as vis
 from qa.context import QAContext, category_name
 from qa.core import (
     BEARING_MARGIN,
@@ -20,8 +21,6 @@ from qa.core import (
     DISTANCE_MARGIN,
     FORWARD_MARGIN,
     LATERAL_MARGIN,
-    MIN_BOX_AREA_AFTER_MOVE,
-    MIN_BOX_AREA_DYNAMIC,
     MIN_PAIR_SEPARATION,
     QA,
     bearing,
@@ -56,9 +55,7 @@ PERSPECTIVE_TURN = 90  # SAT: the hypothetical observer at X faces +-90 deg from
 # straight behind: the SAT "roughly straight ahead" band (+-10 deg) plus the near-tie margin.
 PERSPECTIVE_SIDE_MIN = BEARING_STRAIGHT + BEARING_MARGIN
 X_BORDER_FRACTION = 0.1  # SAT: the X pixel is drawn from U[0.1, 0.9]^2 of the image
-X_DEPTH_TOLERANCE = 0.05  # m: the floor point is visible when the depth image there is within 5 cm of its depth
 MIN_X_DISTANCE = 1.0  # m: the X point is at least this far from the camera (a move there is a real move)
-MIN_MARK_SEPARATION_FRACTION = 40 / 512  # the X and a dot closer than this (px at 512) would overlap
 GOAL_FOLLOWUP_PROB = 0.25  # share of goal_aiming questions asked in the follow-up ("will I face away") form
 MAX_MARKED = 3  # at most this many numbered dots in one image
 
@@ -157,7 +154,7 @@ def ego_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | 
     choices, correct = shuffle_choices([correct_text, *others], 0, rng)
     q = pick(rng, EGO_TEMPLATES)
     return QA(q, choices, correct, "ego_movement", "action_sequence", ["before", "after"],
-              {"before": ctx.view.rgb, "after": after.rgb}, [], truth, label)
+              {"before": ctx.view.rgb, "after": after.rgb}, [], truth, label, template=q)
 
 
 # ===================================================================================================================
@@ -211,7 +208,7 @@ def camera_translation(ctx: QAContext, rng: np.random.Generator, target: str) ->
             choices = ["left", "right"]
         choices, correct = shuffle_choices(choices, 0 if label == "left" else 1, rng)
         return QA(q, choices, correct, "camera_translation", "action_sequence", ["before", "after"],
-                  {"before": ctx.view.rgb, "after": after.rgb}, [], truth, label)
+                  {"before": ctx.view.rgb, "after": after.rgb}, [], truth, label, template=q)
     return None
 
 
@@ -251,21 +248,35 @@ def _displacements():
     return [(dx, dz) for dx in steps for dz in steps if (dx, dz) != (0.0, 0.0)]
 
 
+def _move_looks_right(ctx: QAContext, before, after_cand, after_view, towards: bool, right: bool) -> bool:
+    """Does the picture show the move the geometry says: the object's visible pixels grow (towards) or shrink (away)
+    by PICTURE_SIZE_RATIO, and their centroid shifts PICTURE_SHIFT_MARGIN of the width to the side it moved to?"""
+    grow = after_cand.pixels / before.pixels
+    if (grow if towards else 1.0 / grow) < vis.PICTURE_SIZE_RATIO:
+        return False
+    shift = (ctx.centroid(after_cand, after_view)[0] - ctx.centroid(before)[0]) / ctx.size[0]
+    return (shift if right else -shift) >= vis.PICTURE_SHIFT_MARGIN
+
+
 @register("object_movement", sat_type="obj_movement", labels=("left", "right", "none"), dynamic=True,
           recompute=_objm_label)
 def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
     """One movable floor object is displaced by 0.25 / 0.5 m in x and/or z (SAT), or nothing moves.
 
     Labels: left / right (lateral displacement in the first camera frame) / none; towards / away (horizontal
-    distance from the first camera position, old vs new centre) is drawn uniformly as a second target. Only objects
+    distance from the first camera position, old vs new centre) is drawn uniformly as a second target. A move is
+    kept only where the picture agrees: the object's visible pixels grow (towards) or shrink (away) by
+    PICTURE_SIZE_RATIO and their centroid shifts PICTURE_SHIFT_MARGIN of the width to the answer's side. Only objects
     standing on the floor are moved (with what stands on them): one on a receptacle could drop to the floor and could
     then not be put back. The object is put back after the after-frame is rendered, so the scene is unchanged.
     """
     b = ctx.backend
     cam = ctx.cam_xz
-    # Floor objects only (what stands on them moves with them, and they are never among the marked others).
-    cands = [c for c in ctx.candidates(min_area=MIN_BOX_AREA_DYNAMIC, movable=True)
-             if b.scene.objects[c.object_id].parent is None]
+    w = ctx.size[0]
+    # Floor objects only (what stands on them moves with them, and they are never among the marked others), that a
+    # dot can mark without hiding them.
+    cands = [c for c in ctx.candidates(rule=vis.MOVABLE, movable=True)
+             if b.scene.objects[c.object_id].parent is None and ctx.markable(c)]
     if not cands:
         return None
     which_form = rng.random() < OBJM_WHICH_PROB
@@ -278,6 +289,7 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
     for obj in order[:OBJM_MAX_OBJECTS]:
         rec = b.scene.objects[obj.object_id]
         old = rec.center.copy()
+        col_old = ctx.centroid(obj)[0]
         lat_old = float(camera_frame(old, cam, ctx.yaw)[0])
         d_old = _hdist(old, cam)
         opts = _displacements()
@@ -294,9 +306,10 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
                 continue
             landed = b.scene.objects[obj.object_id].center.copy()
             after = b.view()
-            ok = (_hdist(landed, new) <= PLACE_TOLERANCE and abs(landed[1] - old[1]) < 1e-3
-                  and any(c.object_id == obj.object_id
-                          for c in ctx.candidates(view=after, min_area=MIN_BOX_AREA_AFTER_MOVE)))
+            seen = next((c for c in ctx.candidates(view=after, rule=vis.AFTER_MOVE) if c.object_id == obj.object_id),
+                        None)
+            ok = (_hdist(landed, new) <= PLACE_TOLERANCE and abs(landed[1] - old[1]) < 1e-3 and seen is not None
+                  and _move_looks_right(ctx, obj, seen, after, toward == "towards", side == "right"))
             back = b.place_object(obj.object_id, float(old[0]), float(old[2]))
             if not back:
                 raise RuntimeError(f"object_movement could not put {obj.object_id} back: {back.error}")
@@ -304,7 +317,9 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
                 continue
             moved = {"object_id": obj.object_id, "old": old.tolist(), "new": landed.tolist(),
                      "lateral_old": lat_old, "lateral_new": float(camera_frame(landed, cam, ctx.yaw)[0]),
-                     "distance_old": d_old, "distance_new": _hdist(landed, cam)}
+                     "distance_old": d_old, "distance_new": _hdist(landed, cam),
+                     "pixels_old": obj.pixels, "pixels_new": seen.pixels,
+                     "column_old": col_old / w, "column_new": ctx.centroid(seen, after)[0] / w}
             break
         if moved is not None:
             break
@@ -321,13 +336,13 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
     if which_form:
         others = [c for c in cands if c.object_id != obj.object_id]
         others = [others[i] for i in rng.permutation(len(others))][: MAX_MARKED - 1]
-        if not others:
-            which_form = False
-    if which_form:
         marked = [obj, *others]
         marked = [marked[i] for i in rng.permutation(len(marked))]
         labels = [str(i + 1) for i in range(len(marked))]
-        frames["before_marked"] = ctx.dots(list(zip(marked, labels)))
+        dotted = ctx.dots(list(zip(marked, labels))) if others else None
+        which_form = dotted is not None  # the dots would hide one another's objects: ask about the moved one
+    if which_form:
+        frames["before_marked"] = dotted
         names = [ctx.name(c, mark=lab) for c, lab in zip(marked, labels)]
         if moved is None:
             correct_text = OBJM_WHICH_NONE
@@ -336,8 +351,9 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
         choices = [*names, OBJM_WHICH_NONE]
         choices, correct = shuffle_choices(choices, choices.index(correct_text), rng)
         truth["marked"] = [c.object_id for c in marked]
-        return QA(pick(rng, OBJM_WHICH_TEMPLATES), choices, correct, "object_movement", "obj_movement",
-                  ["before_marked", "after"], frames, [c.object_id for c in marked], truth, label)
+        q = pick(rng, OBJM_WHICH_TEMPLATES)
+        return QA(q, choices, correct, "object_movement", "obj_movement", ["before_marked", "after"], frames,
+                  [c.object_id for c in marked], truth, label, template=q)
 
     name = ctx.name(obj)
     images = ["before", "after"]
@@ -359,8 +375,9 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
     options = [_cap(o) if o != OBJM_NONE else o for o in options]
     choices, correct = shuffle_choices(options, 0, rng)
     truth["named"] = obj.object_id
-    return QA(pick(rng, OBJM_TEMPLATES), choices, correct, "object_movement", "obj_movement", images, frames,
-              [obj.object_id], truth, label)
+    q = pick(rng, OBJM_TEMPLATES)
+    return QA(q, choices, correct, "object_movement", "obj_movement", images, frames, [obj.object_id], truth, label,
+              template=q)
 
 
 # ===================================================================================================================
@@ -413,9 +430,9 @@ def action_consequence(ctx: QAContext, rng: np.random.Generator, target: str) ->
     The action (turn 60-120 deg either way, then forward 0.5-1.0 m) is drawn independently of the target, then an
     object whose horizontal distance changes by more than 0.2 m (SAT) in the target direction is asked about. The
     path must be free and end at a standable point. Also the "which object will get closer/further" form, whose other
-    choices change the opposite way by more than the margin.
+    choices change the opposite way by more than the margin. Objects are those a dot can mark without hiding them.
     """
-    cands = ctx.candidates(min_area=MIN_BOX_AREA_DYNAMIC, avoid_edges=True)
+    cands = [c for c in ctx.candidates(rule=vis.DYNAMIC) if ctx.markable(c)]
     if not cands:
         return None
     cam, yaw = ctx.cam_xz, ctx.yaw
@@ -446,22 +463,25 @@ def action_consequence(ctx: QAContext, rng: np.random.Generator, target: str) ->
                 marked = [obj, *others]
                 marked = [marked[i] for i in rng.permutation(len(marked))]
                 labels = [str(i + 1) for i in range(len(marked))]
-                frames["marked"] = ctx.dots(list(zip(marked, labels)))
-                names = [ctx.name(c, mark=lab) for c, lab in zip(marked, labels)]
-                q = _cap(pick(rng, CONSEQ_WHICH).format(cfp=CF_PHRASE[target], action=action))
-                choices, correct = shuffle_choices(names, marked.index(obj), rng)
-                truth["others"] = {c.object_id: list(changes[c.object_id]) for c in others}
-                return QA(q, choices, correct, "action_consequence", "action_consequence", ["marked"], frames,
-                          [c.object_id for c in marked], truth, label)
+                dotted = ctx.dots(list(zip(marked, labels)))
+                if dotted is not None:  # else the dots would hide one another's objects: ask the yes/no form
+                    frames["marked"] = dotted
+                    names = [ctx.name(c, mark=lab) for c, lab in zip(marked, labels)]
+                    tpl = pick(rng, CONSEQ_WHICH).replace("{cfp}", CF_PHRASE[target])
+                    q = _cap(tpl.format(action=action))
+                    choices, correct = shuffle_choices(names, marked.index(obj), rng)
+                    truth["others"] = {c.object_id: list(changes[c.object_id]) for c in others}
+                    return QA(q, choices, correct, "action_consequence", "action_consequence", ["marked"], frames,
+                              [c.object_id for c in marked], truth, label, template=tpl)
         frames["marked"] = ctx.dots([(obj, "1")])
         name = ctx.name(obj, mark="1")
         asked = pick(rng, ("closer", "further"))
-        tpl = pick(rng, CONSEQ_YESNO)
-        q = tpl.format(action=action, obj=name, cfp=CF_PHRASE[asked])
+        tpl = pick(rng, CONSEQ_YESNO).replace("{cfp}", CF_PHRASE[asked])
+        q = tpl.format(action=action, obj=name)
         truth["asked"] = asked
         choices, correct = shuffle_choices(["yes", "no"], 0 if asked == label else 1, rng)
         return QA(_cap(q), choices, correct, "action_consequence", "action_consequence", ["marked"], frames,
-                  [obj.object_id], truth, label)
+                  [obj.object_id], truth, label, template=tpl)
     return None
 
 
@@ -507,7 +527,7 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
     Follow-up form (left/right answers only, so that its yes/no answers stay balanced): "If I turn {left/right by
     k}, will I be facing away from it?": yes for the wrong side, no for the right side.
     """
-    cands = ctx.candidates(min_area=MIN_BOX_AREA_DYNAMIC, avoid_edges=True)
+    cands = [c for c in ctx.candidates(rule=vis.DYNAMIC) if ctx.markable(c)]
     order = [cands[i] for i in rng.permutation(len(cands))]
     want_k = int(pick(rng, GOAL_K))
     matches = []  # (object, bearing, truth) with the target label and a turn k in GOAL_K
@@ -532,18 +552,21 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
     name = ctx.name(obj, mark="1")
     if label != "straight" and rng.random() < GOAL_FOLLOWUP_PROB:
         turn_side = pick(rng, ("left", "right"))
-        q = pick(rng, GOAL_FOLLOWUP).format(obj=name, turn=f"{turn_side} by {k} degrees")
+        tpl = pick(rng, GOAL_FOLLOWUP)
+        q = tpl.format(obj=name, turn=f"{turn_side} by {k} degrees")
         # Facing away: the turn increases the angle between the heading and the object (wrong side).
         away = turn_side != label
         truth["followup_turn"] = _signed_turn(turn_side, k)
         truth["followup_bearing_after"] = bng - truth["followup_turn"]
         choices, correct = shuffle_choices(["yes", "no"], 0 if away else 1, rng)
     else:
-        q = pick(rng, GOAL_TEMPLATES).format(obj=name)
+        tpl = pick(rng, GOAL_TEMPLATES)
+        q = tpl.format(obj=name)
         options = [f"left by {k} degrees", f"right by {k} degrees", GOAL_STRAIGHT]
         correct_text = GOAL_STRAIGHT if label == "straight" else f"{label} by {k} degrees"
         choices, correct = shuffle_choices(options, options.index(correct_text), rng)
-    return QA(q, choices, correct, "goal_aiming", "goal_aim", ["marked"], frames, [obj.object_id], truth, label)
+    return QA(q, choices, correct, "goal_aiming", "goal_aim", ["marked"], frames, [obj.object_id], truth, label,
+              template=tpl)
 
 
 # ===================================================================================================================
@@ -571,9 +594,45 @@ def _perspective_label(truth: dict) -> str:
     return "closer" if truth["distance_from_x"] < truth["distance_now"] else "further"
 
 
+def _open_floor(ctx: QAContext, xz, pix: tuple[int, int]) -> bool:
+    """Is the X on open floor: does every pixel under the drawn mark, and every pixel where the floor within
+    X_FLOOR_RADIUS of the standing point xz would show, show a room's floor at the floor plane's own depth (no
+    furniture in front of it, no depth edge)?"""
+    v = ctx.view
+    cam = v.camera
+    w, h = ctx.size
+    r = mk.x_radius(w, h)
+    a = np.linspace(0.0, 2 * np.pi, 24, endpoint=False)
+    rim = np.stack([xz[0] + vis.X_FLOOR_RADIUS * np.sin(a), np.zeros_like(a), xz[1] + vis.X_FLOOR_RADIUS * np.cos(a)], 1)
+    rp, rd = cam.project(rim)
+    rp = rp[rd > 0]
+    x0 = int(max(0, np.floor(min(pix[0] - r - 1, *rp[:, 0]))))
+    x1 = int(min(w - 1, np.ceil(max(pix[0] + r + 1, *rp[:, 0]))))
+    y0 = int(max(0, np.floor(min(pix[1] - r - 1, *rp[:, 1]))))
+    y1 = int(min(h - 1, np.ceil(max(pix[1] + r + 1, *rp[:, 1]))))
+    cols, rows = np.arange(x0, x1 + 1), np.arange(y0, y1 + 1)
+    u = (cols + 0.5 - w / 2.0) / cam.focal
+    t = (h / 2.0 - (rows + 0.5)) / cam.focal
+    ray = u[None, :, None] * cam.right + t[:, None, None] * cam.up + cam.forward  # planar depth 1 along each pixel
+    with np.errstate(divide="ignore", invalid="ignore"):
+        floor_depth = -cam.position[1] / ray[..., 1]  # where the ray meets the floor plane y = 0
+    hit_x = cam.position[0] + floor_depth * ray[..., 0]
+    hit_z = cam.position[2] + floor_depth * ray[..., 2]
+    disc = (floor_depth > 0) & (np.hypot(hit_x - xz[0], hit_z - xz[1]) <= vis.X_FLOOR_RADIUS)
+    under = (cols[None, :] - pix[0]) ** 2 + (rows[:, None] - pix[1]) ** 2 <= (r + 0.5) ** 2  # what draw_x inks
+    need = disc | under
+    if not (floor_depth[need] > 0).all():
+        return False
+    floor = vars(v).setdefault("_floor_ids", np.array([t == "Floor" for t in v.object_types], dtype=bool))
+    if not floor[v.ids[y0:y1 + 1, x0:x1 + 1][need]].all():
+        return False
+    height_error = np.abs(v.depth[y0:y1 + 1, x0:x1 + 1][need] - floor_depth[need]) * np.abs(ray[..., 1][need])
+    return bool(height_error.max() <= vis.X_FLOOR_TOLERANCE)
+
+
 def _x_points(ctx: QAContext, rng: np.random.Generator, limit: int = 12) -> list[tuple[np.ndarray, tuple[int, int]]]:
-    """Reachable floor grid points visible in the image (projected inside the central 80 %, not occluded, at least
-    MIN_X_DISTANCE away): [(xz, pixel)] in random order."""
+    """Reachable floor grid points visible in the image (projected inside the central 80 %, at least MIN_X_DISTANCE
+    away) on open floor (_open_floor): [(xz, pixel)] in random order."""
     pos = ctx.backend.navgrid.positions()
     if not len(pos):
         return []
@@ -591,7 +650,7 @@ def _x_points(ctx: QAContext, rng: np.random.Generator, limit: int = 12) -> list
     out = []
     for i in idx[rng.permutation(len(idx))]:
         col, row = int(np.clip(u[i], 0, w - 1)), int(np.clip(v[i], 0, h - 1))
-        if abs(float(ctx.view.depth[row, col]) - float(depth[i])) <= X_DEPTH_TOLERANCE:
+        if _open_floor(ctx, pos[i], (col, row)):
             out.append((pos[i].copy(), (col, row)))
             if len(out) >= limit:
                 break
@@ -604,13 +663,11 @@ def perspective(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
     """Hypothetical teleport to a visible reachable floor point X facing yaw +-90 deg: is object n to my left or
     right (sign of its bearing from the new pose; near straight ahead/behind rejected), or will it be closer or
     further (horizontal distance from X vs from the camera, change over 0.5 m, SAT)? The correct index is explicit
-    (SAT's "Closer" was always listed first)."""
-    cands = ctx.candidates(min_area=MIN_BOX_AREA_DYNAMIC, avoid_edges=True)
+    (SAT's "Closer" was always listed first). The X stands on open floor (_open_floor); the dot and the X must leave
+    the object visible and not overlap."""
+    cands = [c for c in ctx.candidates(rule=vis.DYNAMIC) if ctx.markable(c)]
     if not cands:
         return None
-    w, h = ctx.size
-    min_px = MIN_MARK_SEPARATION_FRACTION * max(w, h)
-    anchors = {c.object_id: ctx.anchor(c) for c in cands}
     cam, yaw = ctx.cam_xz, ctx.yaw
     for xz, pix in _x_points(ctx, rng):
         direction = pick(rng, ("left", "right"))
@@ -618,8 +675,6 @@ def perspective(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
         for i in rng.permutation(len(cands)):
             obj = cands[i]
             if _hdist(obj.center, xz) < MIN_PAIR_SEPARATION:
-                continue
-            if np.hypot(anchors[obj.object_id][0] - pix[0], anchors[obj.object_id][1] - pix[1]) < min_px:
                 continue
             truth = {"camera": [*cam, yaw], "x_point": [float(xz[0]), float(xz[1])], "x_pixel": list(pix),
                      "turn": _signed_turn(direction, PERSPECTIVE_TURN), "yaw_at_x": new_yaw,
@@ -638,15 +693,13 @@ def perspective(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
             label = _perspective_label(truth)
             if label != target:
                 continue
-            marked = mk.draw_x(ctx.dots([(obj, "1")]), pix)
+            marked = ctx.dots([(obj, "1")], x_mark=pix)
+            if marked is None:  # the X would overlap the dot or hide the object
+                continue
             name = ctx.name(obj, mark="1")
-            if truth["kind"] == "side":
-                q = pick(rng, PERSP_SIDE).format(dir=direction, obj=name)
-                options = ["left", "right"]
-            else:
-                q = pick(rng, PERSP_DIST).format(dir=direction, obj=name)
-                options = ["closer", "further"]
+            tpl = pick(rng, PERSP_SIDE if truth["kind"] == "side" else PERSP_DIST).replace("{dir}", direction)
+            options = ["left", "right"] if truth["kind"] == "side" else ["closer", "further"]
             choices, correct = shuffle_choices(options, options.index(label), rng)
-            return QA(q, choices, correct, "perspective", "perspective", ["marked"],
-                      {"view": ctx.view.rgb, "marked": marked}, [obj.object_id], truth, label)
+            return QA(tpl.format(obj=name), choices, correct, "perspective", "perspective", ["marked"],
+                      {"view": ctx.view.rgb, "marked": marked}, [obj.object_id], truth, label, template=tpl)
     return None

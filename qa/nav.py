@@ -27,11 +27,11 @@ import math
 
 import numpy as np
 
+from qa import visibility as vis
 from qa.context import QAContext, category_name
 from qa.core import (
     BEARING_MARGIN,
     BEARING_STRAIGHT,
-    MIN_BOX_AREA_DYNAMIC,
     QA,
     bearing,
     camera_frame,
@@ -123,7 +123,7 @@ def _stop_label(truth: dict) -> str:
 
 def _objects(ctx: QAContext, rng: np.random.Generator) -> list:
     """Clearly visible objects of the current view in random order, ObjectNav target types first."""
-    cands = ctx.candidates(min_area=MIN_BOX_AREA_DYNAMIC)
+    cands = ctx.candidates(rule=vis.NAV)
     order = [cands[i] for i in rng.permutation(len(cands))]
     return ([c for c in order if c.object_type in TARGET_TYPES] + [c for c in order if c.object_type not in
                                                                     TARGET_TYPES])[:NAV_MAX_OBJECTS]
@@ -163,7 +163,7 @@ def _look(ctx: QAContext, xz, rec, bng: float, horizon: float):
 
 def _seen(ctx: QAContext, view, object_id: str):
     """The object as a clearly visible candidate of `view` whose category names it alone, or None."""
-    cand = next((c for c in ctx.candidates(view=view, min_area=MIN_BOX_AREA_DYNAMIC) if c.object_id == object_id),
+    cand = next((c for c in ctx.candidates(view=view, rule=vis.NAV) if c.object_id == object_id),
                 None)
     if cand is None or ctx.name(cand, view=view) is None:
         return None
@@ -247,7 +247,7 @@ def nav_direction(ctx: QAContext, rng: np.random.Generator, target: str) -> QA |
     view, rec, truth = got
     q = tpl.format(target=category_name(rec.object_type))
     return QA(q, choices, correct, "nav_direction", "goal_aim", ["view"], {"view": view.rgb}, [rec.object_id],
-              truth, target)
+              truth, target, template=tpl)
 
 
 # ===================================================================================================================
@@ -278,4 +278,4 @@ def nav_stop(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None
     view, rec, truth = got
     q = tpl.format(target=category_name(rec.object_type))
     return QA(q, choices, correct, "nav_stop", "goal_aim", ["view"], {"view": view.rgb}, [rec.object_id], truth,
-              target)
+              target, template=tpl)

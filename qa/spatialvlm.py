@@ -12,8 +12,9 @@ Definitions (stated once, used by every template):
 
 Metric answers are posed free-form (one formatted choice, ``QA.numeric`` / ``QA.unit`` for scoring by relative
 accuracy); ``truth["form"]`` says which. ``metric_size`` may instead be posed as a two-way choice whose distractor is
-the same measure of another asset of the same type, drawn as often as such an asset is asked about: the object's
-name then says nothing about which option is right (docs/AUDIT.md: distractors on a x1.5 ladder around the truth
+the same measure of another asset of the same type, drawn as often as such an asset is asked about (and whether the
+truth is the larger or the smaller option is a balanced label): the object's name then says nothing about which
+option is right (docs/AUDIT.md: distractors on a x1.5 ladder around the truth
 let a text-only model pick the right rung from category size priors, 0.54 against chance 0.25). Distances have no
 such prior to draw from (a pair of categories does not fix a distance distribution we could sample), so they are
 only free-form.
@@ -28,6 +29,7 @@ from importlib import resources
 
 import numpy as np
 
+from qa import visibility as vis
 from qa.context import QAContext
 from qa.core import (
     BEARING_MARGIN,
@@ -44,8 +46,6 @@ from sat_env.scene.catalog import load_catalog
 # m: metric questions about smaller values are not asked: at 2-decimal precision the rounding alone is >5 % of the
 # answer and a relative-accuracy score becomes noise (e.g. the vertical distance of two objects on the floor).
 MIN_METRIC_VALUE = 0.1
-# Probability that a metric question is posed free-form (else multiple choice).
-FREE_FORM_P = 0.5
 MIN_CHOICE_RATIO = 1.25  # two options must differ by more than 25 % (larger / smaller > 1.25, after rounding)
 # Clock questions: distractor hours are at least this many hours from the truth (adjacent hours are 30 deg away,
 # too close to be clearly wrong when the bearing may be near the edge of the BEARING_MARGIN band).
@@ -57,16 +57,9 @@ def fmt_m(value: float) -> str:
     return f"{value:.2f}"
 
 
-def pick_form(rng: np.random.Generator) -> str:
-    """Free-form or multiple choice, drawn once per question (before any candidate is tried, so that candidates
-    rejected for one form do not shift the form's rate)."""
-    return "free" if rng.random() < FREE_FORM_P else "choice"
-
-
 def prior_choice(value: float, pool: tuple, rng: np.random.Generator) -> list[str] | None:
     """A two-way choice between the truth and one value drawn from ``pool`` = (values, probabilities), the
-    distribution the truth itself is drawn from; or None when the two are not clearly different after rounding (the
-    caller then poses the question free-form). One draw, no retry: the pair (truth, distractor) is then
+    distribution the truth itself is drawn from; or None when the two are not clearly different after rounding. One draw, no retry: the pair (truth, distractor) is then
     exchangeable, so a model that knows only the pool, not the image, is at chance. Returns the options, truth
     first."""
     values, probs = pool
@@ -110,7 +103,7 @@ def size_compare(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | 
     """Is X bigger / taller / wider than Y (volume / height / width of the boxes). The label is X's measure relative
     to Y's; the question asks about the larger or the smaller word at random, so yes/no answers are balanced too."""
     measure = pick(rng, ("volume", "height", "width"))
-    for a, b in pairs(ctx.candidates(), rng):
+    for a, b in pairs(ctx.candidates(rule=vis.SIZED), rng):
         va, vb = size_measure(a.size, measure), size_measure(b.size, measure)
         if abs(va - vb) < RELATIVE_MARGIN * max(va, vb):
             continue
@@ -124,14 +117,14 @@ def size_compare(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | 
         asks = pick(rng, ("larger", "smaller"))
         word = big if asks == "larger" else small
         if rng.random() < 0.5:
-            q = pick(rng, SIZE_YESNO).format(x=nx, y=ny, w=word)
+            tpl = pick(rng, SIZE_YESNO).replace("{w}", word)
             choices, correct = ["yes", "no"], 0 if asks == target else 1
         else:
-            q = pick(rng, SIZE_WHICH).format(x=nx, y=ny, w=word)
+            tpl = pick(rng, SIZE_WHICH).replace("{w}", word)
             choices, correct = [nx, ny], 0 if asks == target else 1
-        return _finish(ctx, "size_compare", q, choices, correct, rng, [x, y], frames, images,
+        return _finish(ctx, "size_compare", tpl.format(x=nx, y=ny), choices, correct, rng, [x, y], frames, images,
                        {"measure": measure, "value_x": vx, "value_y": vy, "size_x": x.size.tolist(),
-                        "size_y": y.size.tolist(), "asks": asks}, target)
+                        "size_y": y.size.tolist(), "asks": asks}, target, template=tpl)
     return None
 
 
@@ -175,7 +168,7 @@ def _metric_distance_label(truth: dict) -> str:
 def metric_distance(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -> QA | None:
     """How far apart are X and Y (direct 3D, vertical or horizontal distance between centres), in metres."""
     kind = pick(rng, ("direct", "vertical", "horizontal"))
-    for x, y in pairs(ctx.candidates(), rng):
+    for x, y in pairs(ctx.candidates(rule=vis.SIZED), rng):
         value = metric_distance_value(x.center, y.center, kind)
         if value < MIN_METRIC_VALUE:
             continue
@@ -183,10 +176,11 @@ def metric_distance(ctx: QAContext, rng: np.random.Generator, target: str | None
         if ref is None:
             continue
         (nx, ny), frames, images = ref
-        q = pick(rng, DISTANCE_TEMPLATES[kind]).format(x=nx, y=ny) + pick(rng, METRIC_SUFFIX)
-        return _finish(ctx, "metric_distance", q, [f"{fmt_m(value)} m"], 0, rng, [x, y], frames, images,
-                       {"kind": kind, "center_x": x.center.tolist(), "center_y": y.center.tolist(),
-                        "value": value, "form": "free"}, fmt_m(value), numeric=value, unit="m")
+        tpl = pick(rng, DISTANCE_TEMPLATES[kind]) + pick(rng, METRIC_SUFFIX)
+        return _finish(ctx, "metric_distance", tpl.format(x=nx, y=ny), [f"{fmt_m(value)} m"], 0, rng, [x, y], frames,
+                       images, {"kind": kind, "center_x": x.center.tolist(), "center_y": y.center.tolist(),
+                                "value": value, "form": "free"}, fmt_m(value), numeric=value, unit="m",
+                       template=tpl)
     return None
 
 
@@ -231,32 +225,47 @@ def size_pool(object_type: str, measure: str) -> tuple[tuple[float, ...], tuple[
     return tuple(v for v, _ in kept), tuple(w / total for _, w in kept)
 
 
+METRIC_SIZE_LABELS = ("free", "larger", "smaller")
+
+
 def _metric_size_label(truth: dict) -> str:
-    return fmt_m(size_measure(truth["size"], truth["measure"]))
+    if truth["form"] == "free":
+        return "free"
+    return "larger" if float(fmt_m(truth["value"])) > truth["distractor"] else "smaller"
 
 
-@register("metric_size", sat_type="other", labels=None, spatialvlm=True, recompute=_metric_size_label)
-def metric_size(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -> QA | None:
-    """How tall / wide is X: the height or width of its box, in metres."""
+@register("metric_size", sat_type="other", labels=METRIC_SIZE_LABELS, spatialvlm=True, recompute=_metric_size_label)
+def metric_size(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """How tall / wide is X: the height or width of its box, in metres.
+
+    Labels: "free" (posed free-form, scored by relative accuracy) or, for the two-way choice, whether the truth is
+    the "larger" or the "smaller" option: drawn uniformly like every family's labels, so neither the larger nor the
+    smaller number is the better guess. The distractor is one draw from the type's size pool (prior_choice); a draw
+    on the wrong side of the truth for the target label, or too close to it, moves on to the next object.
+    """
     measure = pick(rng, ("height", "width"))
-    form = pick_form(rng)
-    cands = ctx.candidates()
+    cands = ctx.candidates(rule=vis.SIZED)
     for i in rng.permutation(len(cands)):
         x = cands[i]
         value = size_measure(x.size, measure)
         if value < MIN_METRIC_VALUE:
             continue
+        truth = {"measure": measure, "size": x.size.tolist(), "value": value, "form": "free"}
+        choices = [f"{fmt_m(value)} m"]
+        if target != "free":
+            choices = prior_choice(value, size_pool(x.object_type, measure), rng)
+            if choices is None:
+                continue
+            truth.update(form="choice", distractor=float(choices[1][:-2]))
+            if _metric_size_label(truth) != target:
+                continue
         ref = refer(ctx, [x], rng)
         if ref is None:
             continue
         (nx,), frames, images = ref
-        choices = prior_choice(value, size_pool(x.object_type, measure), rng) if form == "choice" else None
-        form = "free" if choices is None else "choice"
-        choices = choices or [f"{fmt_m(value)} m"]
-        q = pick(rng, SIZE_TEMPLATES[measure]).format(x=nx) + pick(rng, METRIC_SUFFIX)
-        return _finish(ctx, "metric_size", q, choices, 0, rng, [x], frames, images,
-                       {"measure": measure, "size": x.size.tolist(), "value": value, "form": form},
-                       fmt_m(value), numeric=value, unit="m")
+        tpl = pick(rng, SIZE_TEMPLATES[measure]) + pick(rng, METRIC_SUFFIX)
+        return _finish(ctx, "metric_size", tpl.format(x=nx), choices, 0, rng, [x], frames, images, truth, target,
+                       numeric=value, unit="m", template=tpl)
     return None
 
 
@@ -319,8 +328,9 @@ def direction_clock(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
         # hours, each equally likely (balanced targets), so the set alone says nothing about which one is right.
         wrong = [(want + k - 1) % 12 + 1 for k in (3, 6, 9)]
         choices = [f"{h} o'clock" for h in [want, *wrong]]
-        q = pick(rng, CLOCK_TEMPLATES).format(x=nx, y=ny) + CLOCK_NOTE
+        tpl = pick(rng, CLOCK_TEMPLATES) + CLOCK_NOTE
         truth = {"lateral_x": float(lx), "forward_x": float(fx), "lateral_y": float(ly), "forward_y": float(fy),
                  "angle": clock_angle(lx, fx, ly, fy)}
-        return _finish(ctx, "direction_clock", q, choices, 0, rng, [x, y], frames, images, truth, target)
+        return _finish(ctx, "direction_clock", tpl.format(x=nx, y=ny), choices, 0, rng, [x, y], frames, images,
+                       truth, target, template=tpl)
     return None

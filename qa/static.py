@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from qa import visibility as vis
 from qa.context import Candidate, QAContext, category_name, plural
 from qa.core import (
     DISTANCE_MARGIN,
     FORWARD_MARGIN,
     LATERAL_MARGIN,
-    MAX_COUNT_DISTANCE,
     MIN_PAIR_SEPARATION,
     QA,
     VERTICAL_MARGIN,
     camera_frame,
     pick,
     register,
-    scaled_area,
     shuffle_choices,
 )
 
@@ -27,8 +26,10 @@ BOX_COLOR_ORDER = ("red", "blue", "green")
 def refer(ctx: QAContext, objs: list[Candidate], rng: np.random.Generator) -> tuple[list[str], dict, list[str]] | None:
     """Names for objects and the images that make them unambiguous, SAT style.
 
-    Half the time labelled dots (A, B, C), otherwise coloured boxes ("the chair in the red box"); with p=0.25 plain
-    names when every category is unique in the view. Returns (names, frames, image roles) or None.
+    With p=0.25 plain names when every category is unique in the view; otherwise labelled dots (A red, B blue, C
+    green) with p=0.5, else coloured boxes ("the chair in the red box"). Dots that would hide too much of a small
+    object (qa.visibility.MAX_MARK_COVER) give way to boxes, which are drawn outside the objects. Returns (names,
+    frames, image roles), or None when no marking leaves every object visible.
     """
     frames = {"view": ctx.view.rgb}
     style = rng.random()
@@ -38,11 +39,15 @@ def refer(ctx: QAContext, objs: list[Candidate], rng: np.random.Generator) -> tu
             return names, frames, ["view"]
     if style < 0.625:
         labels = MARK_LABELS[: len(objs)]
-        frames["marked"] = ctx.dots(list(zip(objs, labels)))
-        names = [ctx.name(c, mark=lab) for c, lab in zip(objs, labels)]
-        return names, frames, ["marked"]
+        marked = ctx.dots(list(zip(objs, labels)))
+        if marked is not None:
+            frames["marked"] = marked
+            return [ctx.name(c, mark=lab) for c, lab in zip(objs, labels)], frames, ["marked"]
     colors = BOX_COLOR_ORDER[: len(objs)]
-    frames["marked"] = ctx.boxes(list(zip(objs, colors)))
+    marked = ctx.boxes(list(zip(objs, colors)))
+    if marked is None:
+        return None
+    frames["marked"] = marked
     names = [f"the {category_name(c.object_type)} in the {col} box" for c, col in zip(objs, colors)]
     return names, frames, ["marked"]
 
@@ -72,7 +77,9 @@ def _left_right_label(truth: dict) -> str:
 
 @register("left_right", sat_type="other", labels=("left", "right"), recompute=_left_right_label)
 def left_right(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
-    """Is X left or right of Y, by the lateral camera-frame coordinates of the 3D centres."""
+    """Is X left or right of Y, by the lateral camera-frame coordinates of the 3D centres (SAT). Asked only where the
+    picture agrees: X's visible pixels lie PICTURE_COLUMN_MARGIN of the width to the answer's side of Y's (near and
+    far objects can order differently in the image than in the camera frame)."""
     for a, b in pairs(ctx.candidates(), rng):
         lat = camera_frame(np.stack([a.center, b.center]), ctx.cam_xz, ctx.yaw)[:, 0]
         if abs(lat[0] - lat[1]) < LATERAL_MARGIN:
@@ -80,22 +87,39 @@ def left_right(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | No
         # Order the pair so that x is on the target side of y: balance by construction.
         x, y = (a, b) if (lat[0] > lat[1]) == (target == "right") else (b, a)
         lx, ly = (lat[0], lat[1]) if x is a else (lat[1], lat[0])
+        if not _picture_agrees(ctx, x, y, "column", target == "right"):
+            continue
         ref = refer(ctx, [x, y], rng)
         if ref is None:
             continue
         (nx, ny), frames, images = ref
         if rng.random() < 0.7:
-            q = pick(rng, LEFT_RIGHT_TEMPLATES).format(x=nx, y=ny)
+            tpl = pick(rng, LEFT_RIGHT_TEMPLATES)
             choices, correct = ["left", "right"], 0 if target == "left" else 1
         else:
             side = pick(rng, ("left", "right"))
-            q = pick(rng, LEFT_RIGHT_YESNO).format(x=nx, y=ny, side=side)
+            tpl = pick(rng, LEFT_RIGHT_YESNO).replace("{side}", side)
             choices, correct = ["yes", "no"], 0 if side == target else 1
-        choices, correct = shuffle_choices(choices, correct, rng)
-        return QA(q[0].upper() + q[1:], choices, correct, "left_right", "other", images, frames,
-                  [x.object_id, y.object_id],
-                  {"lateral_x": float(lx), "lateral_y": float(ly), "camera": [*ctx.cam_xz, ctx.yaw]}, target)
+        return _finish(ctx, "left_right", tpl.format(x=nx, y=ny), choices, correct, rng, [x, y], frames, images,
+                       {"lateral_x": float(lx), "lateral_y": float(ly)}, target, template=tpl)
     return None
+
+
+def _picture_agrees(ctx: QAContext, x: Candidate, y: Candidate, measure: str, x_more: bool) -> bool:
+    """Does the picture say what the 3D rule says, by the visibility rule's margin? `measure`: "column" (x's
+    visible centroid further right), "row" (x's visible centroid higher in the image), "distance" (x's visible
+    pixels farther from the camera), "depth" (x's visible pixels deeper along the viewing axis); `x_more`: the 3D
+    rule's answer is that x has more of it."""
+    w, h = ctx.size
+    if measure in ("column", "row"):
+        (cx, rx), (cy, ry) = ctx.centroid(x), ctx.centroid(y)
+        gap, margin = ((cx - cy), vis.PICTURE_COLUMN_MARGIN * w) if measure == "column" else \
+            ((ry - rx), vis.PICTURE_ROW_MARGIN * h)
+    else:
+        planar = measure == "depth"
+        gap = ctx.visible_distance(x, planar=planar) - ctx.visible_distance(y, planar=planar)
+        margin = vis.PICTURE_DISTANCE_MARGIN
+    return (gap if x_more else -gap) >= margin
 
 
 # --- shared helpers for the families below ------------------------------------------------------------------------
@@ -103,7 +127,8 @@ def left_right(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | No
 
 def _finish(ctx: QAContext, family: str, q: str, choices: list[str], correct: int, rng: np.random.Generator,
             objs: list[Candidate], frames: dict, images: list[str], truth: dict, label: str, **kw) -> QA:
-    """Shuffle the choices (uniform correct position) and build the record; the camera pose goes into truth."""
+    """Shuffle the choices (uniform correct position) and build the record; the camera pose goes into truth.
+    Keyword arguments (numeric, unit, template) go to the record."""
     choices, correct = shuffle_choices(choices, correct, rng)
     truth = {**truth, "camera": [*ctx.cam_xz, ctx.yaw]}
     return QA(q[0].upper() + q[1:], choices, correct, family, "other", images, frames,
@@ -115,21 +140,20 @@ def _yes_no(answer_yes: bool) -> tuple[list[str], int]:
 
 
 def _word_or_yes_no(rng: np.random.Generator, p_word: float, words: tuple[str, str], templates, yesno: dict,
-                    target: str, shown: tuple[str, str] | None = None, **names) -> tuple[str, list[str], int]:
-    """(question, choices, correct): with probability p_word a "{x} ... {words[0]} or {words[1]} ... {y}?" question
-    answered by the word (as `shown`, if given); otherwise a yes/no question about one of the two words (the keys
-    of `yesno`), drawn uniformly."""
+                    target: str, shown: tuple[str, str] | None = None, **names) -> tuple[str, list[str], int, str]:
+    """(question, choices, correct, template): with probability p_word a "{x} ... {words[0]} or {words[1]} ... {y}?"
+    question answered by the word (as `shown`, if given); otherwise a yes/no question about one of the two words (the
+    keys of `yesno`), drawn uniformly."""
     if rng.random() < p_word:
-        return pick(rng, templates).format(**names), list(shown or words), words.index(target)
+        tpl = pick(rng, templates)
+        return tpl.format(**names), list(shown or words), words.index(target), tpl
     asks = pick(rng, words)
-    return (pick(rng, yesno[asks]).format(**names), *_yes_no(asks == target))
+    tpl = pick(rng, yesno[asks])
+    return (tpl.format(**names), *_yes_no(asks == target), tpl)
 
 
 # --- count --------------------------------------------------------------------------------------------------------
 
-# px at 512^2 (scaled by area): an instance with fewer mask pixels is a sliver nobody would count. A category with an
-# instance between 0 and this many pixels is not asked about at all: whether it "is visible" is ambiguous.
-COUNT_MIN_PIXELS = 150
 # Counts asked and offered: the target count is drawn uniformly from these (balance by construction) and the
 # choices are always all of them, so neither the answer's value nor its position in the choices can be guessed from
 # the text. Larger counts are rare in one view and are not asked.
@@ -144,10 +168,14 @@ COUNT_TEMPLATES = (
 )
 
 
+def _count_clear(inst: dict, truth: dict) -> bool:
+    """Is an instance clearly visible by the thresholds recorded in a count QA's truth?"""
+    return (inst["box_area"] >= truth["min_box_area"] and inst["pixels"] >= truth["min_fill"] * inst["box_area"]
+            and inst["distance"] <= truth["max_distance"] and inst["in_frame"] >= truth["min_in_frame"])
+
+
 def _count_label(truth: dict) -> str:
-    n = sum(1 for i in truth["instances"]
-            if i["pixels"] >= truth["min_pixels"] and i["distance"] <= truth["max_distance"])
-    return str(n)
+    return str(sum(1 for i in truth["instances"] if _count_clear(i, truth)))
 
 
 def _countable(object_type: str) -> bool:
@@ -161,22 +189,31 @@ def _countable(object_type: str) -> bool:
 
 @register("count", sat_type="other", labels=COUNT_VALUES, recompute=_count_label)
 def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -> QA | None:
-    """How many X are visible: instances of a category with enough mask pixels within MAX_COUNT_DISTANCE.
+    """How many X are visible: the instances of a category that pass the visibility rule (qa.visibility.COUNTED)
+    with the count margins (COUNT_CLEAR_AREA x its box area, COUNT_CLEAR_IN_FRAME of the 3D box in the frame).
+    Instances below a trace (COUNT_TRACE of the image) are not there for a person; a category with any instance in
+    between is not asked about: whether it counts is ambiguous.
 
     The target count is given (balanced); the choices are the fixed COUNT_VALUES, distinct wrong counts built for
     this question (SAT built distractors from another object's count, so one could equal the answer).
     """
     v = ctx.view
     w, h = ctx.size
-    min_px = scaled_area(COUNT_MIN_PIXELS, w, h)
-    counts = v.pixel_counts
+    counts, boxes = v.pixel_counts, v.boxes
     cam = np.asarray(v.camera.position, dtype=np.float64)
+    rule = vis.COUNTED
+    limits = {"trace_pixels": vis.COUNT_TRACE * w * h,
+              "min_box_area": vis.COUNT_CLEAR_AREA * vis.scaled_area(rule.min_box_area, w, h),
+              "min_fill": rule.min_fill, "max_distance": rule.max_distance, "min_in_frame": vis.COUNT_CLEAR_IN_FRAME}
     seen: dict[str, list[dict]] = {}
     for rec in v.records.values():
         px = int(counts[rec.instance]) if rec.instance < len(counts) else 0
-        if px > 0:
-            seen.setdefault(rec.object_type, []).append(
-                {"id": rec.object_id, "pixels": px, "distance": float(np.linalg.norm(rec.center - cam))})
+        if px < limits["trace_pixels"]:
+            continue
+        x0, y0, x1, y1 = boxes[rec.instance]
+        seen.setdefault(rec.object_type, []).append(
+            {"id": rec.object_id, "pixels": px, "box_area": (x1 - x0 + 1) * (y1 - y0 + 1),
+             "distance": float(np.linalg.norm(rec.center - cam)), "in_frame": ctx.in_frame(rec, v)})
     names = {}
     for t in seen:
         names.setdefault(category_name(t), []).append(t)
@@ -184,9 +221,7 @@ def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -
     for t, inst in sorted(seen.items()):
         if len(names[category_name(t)]) > 1:  # two types read the same: the category is ambiguous
             continue
-        if any(i["pixels"] < min_px for i in inst):  # a sliver: "visible" is ambiguous for this category
-            continue
-        if any(i["distance"] > MAX_COUNT_DISTANCE for i in inst):
+        if not all(_count_clear(i, limits) for i in inst):  # an instance a person could count or not
             continue
         if not _countable(t) or (target is not None and str(len(inst)) != target) or str(len(inst)) not in COUNT_VALUES:
             continue
@@ -195,12 +230,13 @@ def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -
         return None
     t = pick(rng, eligible)
     inst = sorted(seen[t], key=lambda i: i["id"])
-    truth = {"object_type": t, "instances": inst, "min_pixels": float(min_px), "max_distance": MAX_COUNT_DISTANCE}
+    truth = {"object_type": t, "instances": inst, **limits}
     n = int(_count_label(truth))
-    q = pick(rng, COUNT_TEMPLATES).format(p=plural(category_name(t)))
+    tpl = pick(rng, COUNT_TEMPLATES)
     choices, correct = shuffle_choices(list(COUNT_VALUES), COUNT_VALUES.index(str(n)), rng)
-    return QA(q, choices, correct, "count", "other", ["view"], {"view": v.rgb}, [i["id"] for i in inst],
-              {**truth, "count": n, "camera": [*ctx.cam_xz, ctx.yaw]}, str(n), numeric=float(n), unit="count")
+    return QA(tpl.format(p=plural(category_name(t))), choices, correct, "count", "other", ["view"], {"view": v.rgb},
+              [i["id"] for i in inst], {**truth, "count": n, "camera": [*ctx.cam_xz, ctx.yaw]}, str(n),
+              numeric=float(n), unit="count", template=tpl)
 
 
 # --- closer to the camera -----------------------------------------------------------------------------------------
@@ -229,11 +265,15 @@ def _closer_label(truth: dict) -> str:
 
 @register("closer_to_camera", sat_type="other", labels=("closer", "farther"), recompute=_closer_label)
 def closer_to_camera(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
-    """Which of X, Y is closer to the camera, by camera-to-centre 3D distance. The label is X's relation to Y."""
+    """Which of X, Y is closer to the camera, by camera-to-centre 3D distance. The label is X's relation to Y. Asked
+    only where the picture agrees: the median camera distance of X's visible pixels is PICTURE_DISTANCE_MARGIN
+    nearer (farther) than Y's (a bed's centre can be nearer than a sofa's while the sofa's visible side is nearer)."""
     for a, b in pairs(ctx.candidates(), rng):
         if abs(a.distance - b.distance) < DISTANCE_MARGIN:
             continue
         x, y = (a, b) if (a.distance < b.distance) == (target == "closer") else (b, a)
+        if not _picture_agrees(ctx, x, y, "distance", target == "farther"):
+            continue
         ref = refer(ctx, [x, y], rng)
         if ref is None:
             continue
@@ -241,17 +281,19 @@ def closer_to_camera(ctx: QAContext, rng: np.random.Generator, target: str) -> Q
         form = rng.random()
         if form < 0.4:
             asks = pick(rng, ("closer", "farther"))
-            q = pick(rng, CLOSER_WHICH if asks == "closer" else FARTHER_WHICH).format(x=nx, y=ny)
+            tpl = pick(rng, CLOSER_WHICH if asks == "closer" else FARTHER_WHICH)
             choices, correct = [nx, ny], 0 if asks == target else 1
         elif form < 0.7:
             asks = pick(rng, ("closer", "farther"))
-            q = pick(rng, CLOSER_YESNO[asks]).format(x=nx, y=ny)
+            tpl = pick(rng, CLOSER_YESNO[asks])
             choices, correct = _yes_no(asks == target)
         else:
-            q = pick(rng, CLOSER_RELATION).format(x=nx, y=ny)
+            tpl = pick(rng, CLOSER_RELATION)
             choices, correct = ["closer", "farther"], 0 if target == "closer" else 1
-        return _finish(ctx, "closer_to_camera", q, choices, correct, rng, [x, y], frames, images,
-                       {"distance_x": x.distance, "distance_y": y.distance}, target)
+        return _finish(ctx, "closer_to_camera", tpl.format(x=nx, y=ny), choices, correct, rng, [x, y], frames,
+                       images, {"distance_x": x.distance, "distance_y": y.distance,
+                                "visible_distance_x": ctx.visible_distance(x),
+                                "visible_distance_y": ctx.visible_distance(y)}, target, template=tpl)
     return None
 
 
@@ -272,7 +314,9 @@ def _front_behind_label(truth: dict) -> str:
 
 @register("front_behind", sat_type="other", labels=("front", "behind"), recompute=_front_behind_label)
 def front_behind(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
-    """Is X in front of / behind Y, by the forward camera-frame coordinate of the centres (smaller = in front)."""
+    """Is X in front of / behind Y, by the forward camera-frame coordinate of the centres (smaller = in front). Asked
+    only where the picture agrees: the median planar depth of X's visible pixels is PICTURE_DISTANCE_MARGIN less
+    (more) than Y's."""
     for a, b in pairs(ctx.candidates(), rng):
         fwd = camera_frame(np.stack([a.center, b.center]), ctx.cam_xz, ctx.yaw)[:, 1]
         if abs(fwd[0] - fwd[1]) < FORWARD_MARGIN:
@@ -280,14 +324,17 @@ def front_behind(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | 
         swap = (fwd[0] < fwd[1]) != (target == "front")
         x, y = (b, a) if swap else (a, b)
         fx, fy = (fwd[1], fwd[0]) if swap else (fwd[0], fwd[1])
+        if not _picture_agrees(ctx, x, y, "depth", target == "behind"):
+            continue
         ref = refer(ctx, [x, y], rng)
         if ref is None:
             continue
         (nx, ny), frames, images = ref
-        q, choices, correct = _word_or_yes_no(rng, 0.5, ("front", "behind"), FRONT_BEHIND_TEMPLATES,
-                                              FRONT_BEHIND_YESNO, target, shown=("in front", "behind"), x=nx, y=ny)
+        q, choices, correct, tpl = _word_or_yes_no(rng, 0.5, ("front", "behind"), FRONT_BEHIND_TEMPLATES,
+                                                   FRONT_BEHIND_YESNO, target, shown=("in front", "behind"), x=nx,
+                                                   y=ny)
         return _finish(ctx, "front_behind", q, choices, correct, rng, [x, y], frames, images,
-                       {"forward_x": float(fx), "forward_y": float(fy)}, target)
+                       {"forward_x": float(fx), "forward_y": float(fy)}, target, template=tpl)
     return None
 
 
@@ -321,16 +368,21 @@ def _height_pairs(ctx: QAContext, rng: np.random.Generator, target_higher: bool)
 
 @register("above_below", sat_type="other", labels=("above", "below"), recompute=_above_below_label)
 def above_below(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
-    """Is X above or below Y, by the true world height of the centres (SAT used depth as a proxy: not copied)."""
+    """Is X above or below Y, by the true world height of the centres (SAT used depth as a proxy: not copied). Asked
+    only where the picture agrees, whatever the wording: X's visible pixels lie PICTURE_ROW_MARGIN of the height
+    above (below) Y's (a far lamp can be higher than a near table and still look lower). `taller_height` is the
+    family whose wording asks for the 3D rule alone ("not just the 2D positions in the image")."""
     for x, y, yx, yy in _height_pairs(ctx, rng, target == "above"):
+        if not _picture_agrees(ctx, x, y, "row", target == "above"):
+            continue
         ref = refer(ctx, [x, y], rng)
         if ref is None:
             continue
         (nx, ny), frames, images = ref
-        q, choices, correct = _word_or_yes_no(rng, 0.6, ("above", "below"), ABOVE_BELOW_TEMPLATES,
-                                              ABOVE_BELOW_YESNO, target, x=nx, y=ny)
+        q, choices, correct, tpl = _word_or_yes_no(rng, 0.6, ("above", "below"), ABOVE_BELOW_TEMPLATES,
+                                                   ABOVE_BELOW_YESNO, target, x=nx, y=ny)
         return _finish(ctx, "above_below", q, choices, correct, rng, [x, y], frames, images,
-                       {"height_x": yx, "height_y": yy}, target)
+                       {"height_x": yx, "height_y": yy}, target, template=tpl)
     return None
 
 
@@ -367,10 +419,10 @@ def taller_height(ctx: QAContext, rng: np.random.Generator, target: str) -> QA |
         if ref is None:
             continue
         (nx, ny), frames, images = ref
-        q = pick(rng, TALLER_HEIGHT_TEMPLATES[asks]).format(x=nx, y=ny)
+        tpl = pick(rng, TALLER_HEIGHT_TEMPLATES[asks])
         choices, correct = _yes_no(target == "yes")
-        return _finish(ctx, "taller_height", q, choices, correct, rng, [x, y], frames, images,
-                       {"height_x": yx, "height_y": yy, "asks": asks}, target)
+        return _finish(ctx, "taller_height", tpl.format(x=nx, y=ny), choices, correct, rng, [x, y], frames, images,
+                       {"height_x": yx, "height_y": yy, "asks": asks}, target, template=tpl)
     return None
 
 
@@ -422,9 +474,10 @@ def relative_distance(ctx: QAContext, rng: np.random.Generator, target: str) -> 
         if ref is None:
             continue
         (na, nb, nc), frames, images = ref
-        q = pick(rng, RELATIVE_DISTANCE_TEMPLATES[asks]).format(a=na, b=nb, c=nc)
+        tpl = pick(rng, RELATIVE_DISTANCE_TEMPLATES[asks])
         choices, correct = [nb, nc], 0 if target == "first" else 1
-        return _finish(ctx, "relative_distance", q, choices, correct, rng, [a, b, c], frames, images,
-                       {"distance_ab": dab, "distance_ac": dac, "asks": asks,
-                        "centers": [a.center.tolist(), b.center.tolist(), c.center.tolist()]}, target)
+        return _finish(ctx, "relative_distance", tpl.format(a=na, b=nb, c=nc), choices, correct, rng, [a, b, c],
+                       frames, images, {"distance_ab": dab, "distance_ac": dac, "asks": asks,
+                                        "centers": [a.center.tolist(), b.center.tolist(), c.center.tolist()]},
+                       target, template=tpl)
     return None

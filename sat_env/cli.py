@@ -241,26 +241,32 @@ def cmd_audit(args) -> int:
     def progress(done, total, houses):
         print(f"\r  {done}/{total} QAs from {houses} houses", end="", file=sys.stderr, flush=True)
 
-    rows = run_audit(args.n, families, size=args.size, seed=args.seed, progress=progress)
+    rows = run_audit(args.n, families, size=args.size, seed=args.seed, progress=progress,
+                     check_rules=not args.no_rules)
     print(file=sys.stderr)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    from qa.rulecheck import RULES
+
     cols = ["family", "count", "attempts", "success_rate", "view_rate", "label_balance", "label_max_dev_pts",
-            "position_max_dev_pts", "multiple_choice", "text_only_acc", "text_only_se", "chance"]
+            "position_max_dev_pts", "multiple_choice", "text_only_acc", "text_only_se", "blind_acc", "chance",
+            "break_any", *[f"break_{r}" for r in RULES]]
     with open(out / "audit.csv", "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=cols)
         wr.writeheader()
         wr.writerows(rows)
     write_chart(rows, out / "audit.png")
     print(f"{'family':<20}{'n':>6}{'success':>9}{'views':>7}{'label dev':>11}{'pos dev':>9}{'mc':>6}"
-          f"{'text-only':>11}{'(se)':>7}{'chance':>8}")
+          f"{'text-only':>11}{'blind':>7}{'(se)':>7}{'chance':>8}{'breaks':>8}")
     for r in rows:
         print(f"{r['family']:<20}{r['count']:>6}{r['success_rate']:>9.2f}{r['view_rate']:>7.2f}"
               f"{r['label_max_dev_pts']:>10.1f}p{r['position_max_dev_pts']:>8.1f}p{r['multiple_choice']:>6}"
-              f"{r['text_only_acc']:>11.3f}{r['text_only_se']:>7.3f}{r['chance']:>8.3f}")
+              f"{r['text_only_acc']:>11.3f}{r['blind_acc']:>7.3f}{r['text_only_se']:>7.3f}{r['chance']:>8.3f}"
+              f"{r['break_any']:>8.3f}")
     print("success: accepted QAs per attempt (target label fixed in advance, balancer applied); views: share of "
-          "attempted views with a valid instance for some label; mc: multiple-choice QAs (the text-only baseline's "
-          "test set)")
+          "attempted views with a valid instance for some label; mc: multiple-choice QAs (the baselines' test set); "
+          "text-only: bag-of-words baseline; blind: ordered categories + wording baseline; breaks: share of QAs "
+          "breaking any picture rule (per rule in audit.csv)")
     print(f"wrote {out}/audit.csv and {out}/audit.png")
     return 0
 
@@ -482,17 +488,23 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--out", required=True, help="output directory")
     a.set_defaults(func=cmd_ask)
 
-    au = sub.add_parser("audit", help="sample many QAs: success rates, answer balance, text-only baseline",
+    au = sub.add_parser("audit", help="sample many QAs: success rates, answer balance, blind baselines, picture rules",
                         description="Sample about N QAs over generated houses and report per family: count, "
                         "sampling success rate (balanced: label drawn first), the share of views with a valid instance "
-                        "for some label, answer-label balance, correct-position balance, and the accuracy of a "
-                        "text-only bag-of-words baseline on the multiple-choice QAs (trained on half, tested on the "
-                        "other half) next to chance. Writes audit.csv and audit.png.")
+                        "for some label, answer-label balance, correct-position balance, the accuracy of two blind "
+                        "baselines on the multiple-choice QAs (trained on half, tested on the other half) next to "
+                        "chance: a bag-of-words model of question and choices, and a model of the named objects' "
+                        "categories in order, the wording template and the choices; and the share of QAs breaking "
+                        "each picture rule (objects cut off, too small, hidden by marks; ambiguous counts; picture "
+                        "against the 3D answer; perspective's X off the floor; blocked views), measured from the "
+                        "rendered ids and depth independently of the samplers. Writes audit.csv and audit.png.")
     au.add_argument("--n", type=int, default=5000, help="total QAs (split evenly over families; default 5000)")
     au.add_argument("--families", nargs="+", help="families to audit (default: all)")
     au.add_argument("--size", type=int, default=224, help="image size (default 224)")
     au.add_argument("--seed", type=int, default=0, help="first house seed (default 0)")
     au.add_argument("--out", default="audit_out", help="output directory (default audit_out)")
+    au.add_argument("--no-rules", action="store_true",
+                    help="skip checking each QA against the picture rules (faster; the break_* columns are empty)")
     au.set_defaults(func=cmd_audit)
 
     t = sub.add_parser("train-ppo", help="train a stable-baselines3 PPO agent on an environment",

@@ -29,6 +29,7 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
+from qa import visibility as vis  # noqa: E402
 from qa.context import QAContext  # noqa: E402
 from sat_env.backends.embedded import EmbeddedBackend  # noqa: E402
 from sat_env.backends.views import sample_views  # noqa: E402
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
         backend.load(generate_house(seed))
         for pose in sample_views(backend, np.random.default_rng(seed), a.views):
             backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
-            cands = QAContext(backend).candidates()
+            cands = QAContext(backend).candidates(rule=vis.SIZED)  # metric_size's candidates
             for c in cands:
                 weights[c.object_type][backend.scene.objects[c.object_id].asset_id] += 1.0 / len(cands)
             views += 1

@@ -334,12 +334,12 @@ class EmbeddedBackend(ClosingBackend):
             },
         )
 
-    def view_ids(self, poses: list[AgentPose], width: int = 64, height: int = 64) -> list[np.ndarray]:
-        """Only the instance-id images from several poses at a (small) resolution, rendered side by side and read
-        back once: for scoring candidate viewpoints."""
+    def view_ids(self, poses: list[AgentPose], width: int = 64, height: int = 64, depth: bool = False) -> list:
+        """Only the instance-id images (with `depth`: (ids, planar depth) pairs) from several poses at a (small)
+        resolution, rendered side by side and read back once: for scoring candidate viewpoints."""
         self._require()
         cams = [Camera((p.x, self.camera_height, p.z), p.yaw, p.horizon, self.fov, width, height) for p in poses]
-        return self._synced_renderer().render_ids_many(cams)
+        return self._synced_renderer().render_ids_many(cams, depth=depth)
 
     def _synced_renderer(self):
         """The renderer, with the scene re-uploaded if objects moved since the last upload."""

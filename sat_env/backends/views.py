@@ -1,4 +1,5 @@
-"""Choosing good viewpoints: reachable poses that see many objects (as SAT's pose selection does)."""
+"""Choosing good viewpoints: reachable poses that see many objects (as SAT's pose selection does), composed so that a
+person sees a room, not a wall at arm's length."""
 
 from __future__ import annotations
 
@@ -6,9 +7,38 @@ import numpy as np
 
 from sat_env.backends.base import AgentPose
 
+# View composition (the question rules' view part, see qa.visibility): the median planar depth of the central patch
+# (CENTRE_PATCH of the width and of the height) is at least MIN_CENTRE_DEPTH; at most MAX_NEAR_SHARE of the image is
+# nearer than MIN_CENTRE_DEPTH (a wall edge or a shelf beside the camera); no single surface (an instance: a wall, a
+# room's floor, a piece of furniture) fills more than MAX_SURFACE_SHARE.
+MIN_CENTRE_DEPTH = 0.5
+CENTRE_PATCH = 0.2
+MAX_NEAR_SHARE = 0.25
+MAX_SURFACE_SHARE = 0.6
+# Views are scored on 64 px renders: the choice keeps these margins inside the thresholds, so that the view at full
+# resolution passes them too.
+COMPOSITION_DEPTH_MARGIN = 0.1  # m
+COMPOSITION_SHARE_MARGIN = 0.05
+
+
+def composition_ok(ids: np.ndarray, depth: np.ndarray, depth_margin: float = 0.0, share_margin: float = 0.0) -> bool:
+    """Does a view (instance ids, planar depth) pass the composition thresholds, with margins inside them?"""
+    h, w = ids.shape
+    k = CENTRE_PATCH / 2
+    patch = depth[int(h * (0.5 - k)):int(np.ceil(h * (0.5 + k))), int(w * (0.5 - k)):int(np.ceil(w * (0.5 + k)))]
+    if float(np.median(patch)) < MIN_CENTRE_DEPTH + depth_margin:
+        return False
+    near = (depth > 0) & (depth < MIN_CENTRE_DEPTH + depth_margin)
+    if near.mean() > MAX_NEAR_SHARE - share_margin:
+        return False
+    counts = np.bincount(ids.ravel())
+    counts[0] = 0  # nothing hit is no surface
+    return counts.max() / ids.size <= MAX_SURFACE_SHARE - share_margin
+
 
 def sample_views(backend, rng: np.random.Generator, n: int, candidates: int = 24) -> list:
-    """Poses from reachable points that see many objects (scored on a 64 px render), best first, distinct."""
+    """Poses from reachable points that see many objects (scored on a 64 px render), best first, distinct, each
+    passing :func:`composition_ok` (fewer than n, or none, when too few candidates pass)."""
     pts = backend.reachable_positions()
     if len(pts) == 0:
         return []
@@ -19,7 +49,7 @@ def sample_views(backend, rng: np.random.Generator, n: int, candidates: int = 24
         pose = AgentPose(float(x), float(z), float(rng.integers(360)), float(rng.choice([0.0, 10.0, 20.0])))
         drawn.append((pose, rng.random()))
     if ids_only is not None:
-        id_images = ids_only([p for p, _ in drawn], 64, 64)
+        images = ids_only([p for p, _ in drawn], 64, 64, depth=True)
         object_ids, records = [None, *backend.scene.table.object_ids], backend.scene.objects
     else:
         saved = (backend.width, backend.height)
@@ -28,10 +58,12 @@ def sample_views(backend, rng: np.random.Generator, n: int, candidates: int = 24
             views = [backend.view(p) for p, _ in drawn]
         finally:
             backend.width, backend.height = saved
-        id_images = [v.ids for v in views]
+        images = [(v.ids, v.depth) for v in views]
         object_ids, records = views[0].object_ids, views[0].records
     scored = []
-    for (pose, tie), ids in zip(drawn, id_images):
+    for (pose, tie), (ids, depth) in zip(drawn, images):
+        if not composition_ok(ids, depth, COMPOSITION_DEPTH_MARGIN, COMPOSITION_SHARE_MARGIN):
+            continue
         n_obj = sum(1 for i in np.unique(ids) if i > 0 and object_ids[i] in records)
         scored.append((n_obj, tie, pose))
     scored.sort(key=lambda s: (-s[0], s[1]))

@@ -245,10 +245,11 @@ class Renderer:
         fbo.read_into(depth, components=1, attachment=2, alignment=1, dtype="f4")
         return Frame(rgb=rgb, depth=depth, ids=ids)
 
-    def render_ids_many(self, cameras: list[Camera]) -> list[np.ndarray]:
+    def render_ids_many(self, cameras: list[Camera], depth: bool = False) -> list:
         """Instance-id images for several cameras of one size, drawn side by side into one framebuffer and read back
         once (one GPU sync instead of one per view): for scoring many candidate viewpoints. Each tile equals
-        ``render(camera).ids`` up to a few pixels on triangle edges (rasterisation at another window offset)."""
+        ``render(camera).ids`` up to a few pixels on triangle edges (rasterisation at another window offset). With
+        `depth`, a list of (ids, planar depth) pairs instead."""
         if not cameras:
             return []
         w, h = int(cameras[0].width), int(cameras[0].height)
@@ -275,7 +276,12 @@ class Renderer:
         ctx.viewport = (0, 0, w * len(cameras), h)
         ids = np.empty((h, w * len(cameras)), np.int32)
         fbo.read_into(ids, components=1, attachment=1, alignment=1, dtype="i4")
-        return [np.ascontiguousarray(ids[:, k * w:(k + 1) * w]) for k in range(len(cameras))]
+        tiles = [np.ascontiguousarray(ids[:, k * w:(k + 1) * w]) for k in range(len(cameras))]
+        if not depth:
+            return tiles
+        dep = np.empty((h, w * len(cameras)), np.float32)
+        fbo.read_into(dep, components=1, attachment=2, alignment=1, dtype="f4")
+        return [(t, np.ascontiguousarray(dep[:, k * w:(k + 1) * w])) for k, t in enumerate(tiles)]
 
     def _draw(self, camera: Camera, target=None):
         """Draw the scene for `camera` into the framebuffer of its size (or, without clearing, into `target` within

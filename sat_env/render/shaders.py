@@ -158,18 +158,23 @@ uniform mat4 u_view_proj;
 in vec3 in_pos;
 in int in_inst;
 flat out int v_inst;
+out float v_depth;
 void main() {
     gl_Position = u_view_proj * vec4(in_pos, 1.0);
     v_inst = in_inst;
+    v_depth = gl_Position.w;  // = -eye.z for a perspective projection: planar depth
 }
 """
 
 IDS_FRAGMENT_SHADER = """
 #version 330 core
 flat in int v_inst;
+in float v_depth;
 layout(location = 1) out int f_id;
+layout(location = 2) out float f_depth;
 void main() {
     f_id = v_inst;
+    f_depth = v_depth;
 }
 """
 

@@ -132,7 +132,7 @@ def test_failed_move_turns_instead(nav_env):
 def test_qa_garbage_gets_a_random_valid_choice():
     env = gym.make("SAT-LeftRight-v0", size=64, num_questions=2)
     obs, info = env.reset(seed=0)
-    agent = ModelPolicyAgent(None, env, predictor=Stub("no idea", ""), seed=0)
+    agent = ModelPolicyAgent(None, env, predictor=Stub("perhaps", ""), seed=0)
     a = agent.act(obs, info)
     assert 0 <= a < obs["num_choices"] and agent.stats["unparsable"] == 1
     env.close()

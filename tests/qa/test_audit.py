@@ -36,6 +36,32 @@ def test_baseline_detects_a_leak_and_stays_at_chance_without_one():
     assert abs(TextBaseline().fit(fair[:300]).accuracy(fair[300:]) - 0.5) < 0.08
 
 
+def _ordered_items(rng, n, leak):
+    """above_below-like items on (pillow, bed) pairs named in either order; with `leak` the first-named object is
+    the one above (the world's regularity), else the answer is independent of the order."""
+    out = []
+    for _ in range(n):
+        cats = ("Pillow", "Bed") if rng.random() < 0.5 else ("Bed", "Pillow")
+        above = cats[0] == "Pillow" if leak else bool(rng.random() < 0.5)
+        q = f"Is the {cats[0].lower()} above or below the {cats[1].lower()}?"
+        choices = ["above", "below"] if rng.random() < 0.5 else ["below", "above"]
+        item = (q, choices, choices.index("above" if above else "below"))
+        out.append((item, (("Is {x} above or below {y}?", cats), choices, item[2])))
+    return out
+
+
+def test_blind_baseline_sees_the_order_of_the_names():
+    # "Is the pillow above the bed?": a bag of words sees both names either way and cannot tell which comes first;
+    # the blind baseline reads the categories in order and finds the leak; without one it stays at chance.
+    from qa.audit import blind_features, two_fold
+
+    leak = _ordered_items(np.random.default_rng(1), 600, leak=True)
+    assert abs(two_fold([bow for bow, _ in leak]) - 0.5) < 0.08
+    assert two_fold([blind for _, blind in leak], blind_features) > 0.95
+    fair = _ordered_items(np.random.default_rng(2), 600, leak=False)
+    assert abs(two_fold([blind for _, blind in fair], blind_features) - 0.5) < 0.08
+
+
 def test_sat_ask_writes_images_and_json(tmp_path, capsys):
     assert main(["ask", "--seed", "1", "--family", "left_right", "--size", "128", "--out", str(tmp_path)]) == 0
     rec = json.loads((tmp_path / "qa.json").read_text())
@@ -53,6 +79,9 @@ def test_sat_audit_small(tmp_path):
     assert main(["audit", "--n", "40", "--families", "left_right", "--size", "96", "--out", str(tmp_path)]) == 0
     rows = list(csv.DictReader(open(tmp_path / "audit.csv")))
     assert rows[0]["family"] == "left_right" and int(rows[0]["count"]) == 40
+    # the picture rules are checked on every QA: none broken; the rules that do not apply to left_right are empty
+    assert float(rows[0]["break_any"]) == 0 and float(rows[0]["break_cut_off"]) == 0
+    assert rows[0]["break_count"] == "nan" and rows[0]["break_x_floor"] == "nan"
     assert (tmp_path / "audit.png").stat().st_size > 1000
 
 
@@ -64,8 +93,8 @@ def test_audit_rates_and_free_form_metric_questions(tmp_path):
         # an accepted QA implies a valid view, so views with some valid label are at least as frequent
         assert 0 < r["success_rate"] <= r["view_rate"] <= 1
     m = rows["metric_size"]
-    # free-form metric answers (one choice) are left out of the text-only test set, not turned into NaN for all
-    # (half are drawn free-form; a drawn two-way choice falls back to free-form when the distractor is too close)
-    assert m["count"] == 120 and 20 <= m["multiple_choice"] < 60
-    assert 0 <= m["text_only_acc"] <= 1 and m["chance"] == 0.5
+    # free-form metric answers (one choice) are left out of the baselines' test set, not turned into NaN for all
+    # (the labels free / larger / smaller are balanced: two thirds are two-way choices)
+    assert m["count"] == 120 and 70 <= m["multiple_choice"] <= 90
+    assert 0 <= m["text_only_acc"] <= 1 and 0 <= m["blind_acc"] <= 1 and m["chance"] == 0.5
     assert rows["left_right"]["multiple_choice"] == 120 and rows["left_right"]["chance"] == 0.5

@@ -24,7 +24,7 @@ import pytest
 from qa.context import QAContext
 from qa.core import FAMILIES
 from qa.sampler import load_families, sample_qa
-from qa.spatialvlm import MIN_CHOICE_RATIO, size_pool
+from qa.spatialvlm import METRIC_SIZE_LABELS, MIN_CHOICE_RATIO, size_pool
 from sat_env.scene.catalog import load_catalog
 
 from qa_helpers import one_room_backend
@@ -101,8 +101,7 @@ def test_size_compare(pair, target):
 
 def _check_metric(qa, value, unit="m"):
     assert qa.numeric == pytest.approx(value, abs=2e-3) and qa.unit == unit
-    assert qa.label == f"{qa.numeric:.2f}"
-    assert qa.answer == f"{qa.label} m"
+    assert qa.answer == f"{qa.numeric:.2f} m"
     if qa.truth["form"] == "free":
         assert qa.choices == [qa.answer] and qa.correct == 0
     else:
@@ -132,28 +131,40 @@ def test_metric_distance(pair):
 def test_metric_size(pair):
     hand = {("ArmChair", "height"): 0.725, ("ArmChair", "width"): 0.757,
             ("Fridge", "height"): 1.775, ("Fridge", "width"): 0.810}
-    seen = set()
-    positions = Counter()
-    for s in range(80):
-        qa = sample_qa("metric_size", pair, np.random.default_rng(s))
-        assert qa is not None
-        _check_common(qa, "metric_size")
-        key = (_type(qa.objects[0]), qa.truth["measure"])
-        _check_metric(qa, hand[key])
-        assert ("tall" in qa.question or "height" in qa.question or "high" in qa.question) == (key[1] == "height")
-        seen.add(key)
-        if qa.truth["form"] == "choice":
-            # the distractor is the same measure of another catalog asset of the object's type
-            other = next(float(c.split()[0]) for c in qa.choices if c != qa.answer)
-            values, probs = size_pool(key[0], key[1])
-            assert any(abs(other - v) < 0.005 for v in values) and sum(probs) == pytest.approx(1)
-            positions[qa.correct] += 1
+    seen, labels, positions = set(), Counter(), Counter()
+    for s in range(60):
+        for target in METRIC_SIZE_LABELS:
+            qa = sample_qa("metric_size", pair, np.random.default_rng(s), target_label=target)
+            if qa is None:  # a two-way choice whose one distractor draw fell on the other side of the truth
+                assert target != "free"
+                continue
+            _check_common(qa, "metric_size")
+            key = (_type(qa.objects[0]), qa.truth["measure"])
+            _check_metric(qa, hand[key])
+            assert ("tall" in qa.question or "height" in qa.question or "high" in qa.question) == (key[1] == "height")
+            assert qa.label == target and (qa.truth["form"] == "free") == (target == "free")
+            seen.add(key)
+            labels[target] += 1
+            if qa.truth["form"] == "choice":
+                # the distractor is the same measure of another catalog asset of the object's type, and on the side
+                # of the truth the label says ("larger": the truth is the larger option)
+                other = next(float(c.split()[0]) for c in qa.choices if c != qa.answer)
+                assert (qa.numeric > other) == (target == "larger")
+                values, probs = size_pool(key[0], key[1])
+                assert any(abs(other - v) < 0.005 for v in values) and sum(probs) == pytest.approx(1)
+                positions[qa.correct] += 1
     assert seen == set(hand)
+    # This armchair and this fridge are the smallest assets of their types by both measures: no asset of the type
+    # is more than 25 % smaller (MIN_CHOICE_RATIO), so a two-way choice can only offer a larger distractor.
+    for t, m in hand:
+        values, _ = size_pool(t, m)
+        assert min(values) * MIN_CHOICE_RATIO > hand[(t, m)]
+    assert labels["free"] == 60 and labels["larger"] == 0 and labels["smaller"] > 5
     assert positions[0] > 5 and positions[1] > 5  # the truth is first or second
 
 
 def test_metric_size_single_object(single):
-    qa = sample_qa("metric_size", single, np.random.default_rng(0))
+    qa = sample_qa("metric_size", single, np.random.default_rng(0), target_label="free")
     assert qa is not None and qa.objects == ["ArmChair|0"]
 
 

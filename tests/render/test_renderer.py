@@ -234,6 +234,13 @@ def test_render_ids_many_equals_single_renders(renderer):
         # fixed-point snapping at another window offset may decide an edge pixel the other way)
         assert (ids != one).mean() < 0.005 and set(np.unique(ids)) == set(np.unique(one))
     assert len({ids.tobytes() for ids in many}) == len(cams)
+    # with depth: the same ids, and the planar depth of the full render wherever both see the same surface
+    for cam, ids, (ids2, depth) in zip(cams, many, renderer.render_ids_many(cams, depth=True)):
+        np.testing.assert_array_equal(ids, ids2)
+        full = renderer.render(cam)
+        same = (ids == full.ids)
+        assert depth.dtype == np.float32 and (depth[ids == 0] == 0).all()
+        np.testing.assert_allclose(depth[same], full.depth[same], rtol=1e-4, atol=1e-4)
     # a later ordinary render is unaffected by the atlas viewport
     assert renderer.render(cams[0]).ids.shape == (40, 48)
     assert renderer.render_ids_many([]) == []
