@@ -156,8 +156,10 @@ def _word_or_yes_no(rng: np.random.Generator, p_word: float, words: tuple[str, s
 
 # Counts asked and offered: the target count is drawn uniformly from these (balance by construction) and the
 # choices are always all of them, so neither the answer's value nor its position in the choices can be guessed from
-# the text. Larger counts are rare in one view and are not asked.
-COUNT_VALUES = ("1", "2", "3")
+# the text. Three clearly visible instances of one category are rare once every instance must be clearly visible
+# (about 1 view in 80, against 22 % for two), so the counts are 0, 1 and 2: "0" asks about a countable category of
+# the apartment none of whose instances is in view (a person looks and sees none).
+COUNT_VALUES = ("0", "1", "2")
 
 COUNT_TEMPLATES = (
     "How many {p} are visible in the scene?",
@@ -192,7 +194,8 @@ def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -
     """How many X are visible: the instances of a category that pass the visibility rule (qa.visibility.COUNTED)
     with the count margins (COUNT_CLEAR_AREA x its box area, COUNT_CLEAR_IN_FRAME of the 3D box in the frame).
     Instances below a trace (COUNT_TRACE of the image) are not there for a person; a category with any instance in
-    between is not asked about: whether it counts is ambiguous.
+    between is not asked about: whether it counts is ambiguous. The categories are those of the apartment, so a
+    category with no instance in view is asked with the answer 0.
 
     The target count is given (balanced); the choices are the fixed COUNT_VALUES, distinct wrong counts built for
     this question (SAT built distractors from another object's count, so one could equal the answer).
@@ -215,10 +218,11 @@ def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -
             {"id": rec.object_id, "pixels": px, "box_area": (x1 - x0 + 1) * (y1 - y0 + 1),
              "distance": float(np.linalg.norm(rec.center - cam)), "in_frame": ctx.in_frame(rec, v)})
     names = {}
-    for t in seen:
+    for t in {r.object_type for r in v.records.values()}:  # every category of the apartment, seen or not
         names.setdefault(category_name(t), []).append(t)
     eligible = []
-    for t, inst in sorted(seen.items()):
+    for t in sorted({r.object_type for r in v.records.values()}):
+        inst = seen.get(t, [])
         if len(names[category_name(t)]) > 1:  # two types read the same: the category is ambiguous
             continue
         if not all(_count_clear(i, limits) for i in inst):  # an instance a person could count or not
@@ -229,7 +233,7 @@ def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -
     if not eligible:
         return None
     t = pick(rng, eligible)
-    inst = sorted(seen[t], key=lambda i: i["id"])
+    inst = sorted(seen.get(t, []), key=lambda i: i["id"])
     truth = {"object_type": t, "instances": inst, **limits}
     n = int(_count_label(truth))
     tpl = pick(rng, COUNT_TEMPLATES)

@@ -18,6 +18,8 @@ MAX_CHOICE_CHARS = 96
 MAX_IMAGES = 2
 HOUSE_CACHE = 8  # fresh generated houses kept (a seeded reset may come back to one)
 POOL_CACHE = 256  # houses kept when drawing from a pool of seeds (~100 KB each)
+MAX_OWED = 3  # questions a family can be owed: a family the houses rarely allow does not stall the others
+TARGET_PATIENCE = 10  # a family's target label is kept through this many failed rounds of attempts, then redrawn
 
 
 class SATQAEnv(gym.Env):
@@ -135,6 +137,12 @@ class SATQAEnv(gym.Env):
         # Per-category answer balance across this env's episodes (see qa.balance): a model cannot learn answers
         # from object names. Off with balance_categories=False.
         self._balancer = CategoryBalancer({f: fams[f].labels for f in self.families}) if balance_categories else None
+        # Answer labels and family shares hold to what was drawn, whatever each one's yield: a family's target label
+        # stays drawn until a question with it is asked (some labels are rarer in the world than others), and a
+        # family that found no question in a house is owed one later (so low-yield families keep their mix weight).
+        self._targets: dict[str, str | None] = {}
+        self._target_fails: dict[str, int] = {}
+        self._owed: dict[str, int] = {}
         self._backend = None
         self._cache: OrderedDict = OrderedDict()
         self._qa = None
@@ -142,6 +150,7 @@ class SATQAEnv(gym.Env):
         self._views: list = []
         self._view_cache: dict = {}  # index into _views -> rendered View (the scene is restored after every QA)
         self._asked = 0
+        self._seen: set = set()  # (family, pose, objects, label) asked in this house: no question twice
 
     @staticmethod
     def _load(h):
@@ -182,8 +191,12 @@ class SATQAEnv(gym.Env):
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
-        if seed is not None and self._balancer is not None:
-            self._balancer.counts.clear()  # a seeded reset starts afresh: same seed, same episode
+        if seed is not None:  # a seeded reset starts afresh: same seed, same episode
+            if self._balancer is not None:
+                self._balancer.counts.clear()
+            self._targets.clear()
+            self._target_fails.clear()
+            self._owed.clear()
         from sat_env.backends import load_into, make_backend
 
         if self._backend is None:
@@ -197,6 +210,7 @@ class SATQAEnv(gym.Env):
             self._scene_id = scene_id
             self._views = self._new_views()
             self._asked = 0
+            self._seen = set()
             if self._views and self._next_question():
                 return self._obs(), self._info()
         raise ConfigError(f"could not sample any question of {list(self.families)} in 10 houses; "
@@ -215,29 +229,65 @@ class SATQAEnv(gym.Env):
         names = list(self.mix)
         p = np.array([self.mix[f] for f in names])
         rng = self.np_random
-        fam = target = None
+        fam, owed = None, False
+        tried: set[str] = set()
         for attempt in range(48):
             if attempt and attempt % 16 == 0:
                 self._views = self._new_views() or self._views
-            if attempt % 12 == 0:  # keep the family and target label across views (balance), redraw rarely
-                fam = names[int(rng.choice(len(names), p=p))] if attempt < 36 else names[attempt % len(names)]
-                labels = fams[fam].labels
-                target = labels[int(rng.integers(len(labels)))] if labels else None
+            if attempt % 12 == 0:  # keep the family across views, redraw rarely
+                if fam is not None:
+                    self._slot_failed(fam, owed)
+                fam, owed = self._pick_family(rng, names, p, tried)
+                tried.add(fam)
+            labels = fams[fam].labels
+            if labels and self._targets.get(fam) is None:
+                self._targets[fam] = labels[int(rng.integers(len(labels)))]
             k = int(rng.integers(len(self._views)))
             pose = self._views[k]
             self._backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
             if k not in self._view_cache:
                 self._view_cache[k] = self._backend.view()
-            qa = sample_qa(fam, self._backend, rng, view=self._view_cache[k], target_label=target)
-            if qa is not None and self._balancer is not None and attempt < 36 and \
-                    not self._balancer.accept(qa, self._backend.scene.objects):
-                labels = fams[fam].labels  # held back for these categories: try another label
-                target = labels[int(rng.integers(len(labels)))] if labels else None
+            qa = sample_qa(fam, self._backend, rng, view=self._view_cache[k], target_label=self._targets.get(fam))
+            if qa is None or len(qa.choices) > self.max_choices or len(qa.question) > MAX_QUESTION_CHARS:
                 continue
-            if qa is not None and len(qa.choices) <= self.max_choices and len(qa.question) <= MAX_QUESTION_CHARS:
-                self._qa = qa
-                return True
+            key = (fam, pose, tuple(qa.objects), qa.label)
+            if key in self._seen:  # the same view, objects and answer in other words: not a new question
+                continue
+            if self._balancer is not None and attempt < 36 and \
+                    not self._balancer.accept(qa, self._backend.scene.objects):
+                self._targets[fam] = None  # held back for these categories: try another label
+                continue
+            self._seen.add(key)
+            self._targets[fam] = None
+            self._target_fails[fam] = 0
+            if self._owed.get(fam):
+                self._owed[fam] -= 1
+            self._qa = qa
+            return True
+        if fam is not None:
+            self._slot_failed(fam, owed)
         return False
+
+    def _slot_failed(self, fam: str, was_owed: bool) -> None:
+        """A family found no question in its attempts: one drawn by the mix is owed one (one that was already owed
+        stays owed as much as before); a target label that failed TARGET_PATIENCE times running is given up (a label
+        this env's houses almost never allow must not stall the family)."""
+        if not was_owed:
+            self._owed[fam] = min(self._owed.get(fam, 0) + 1, MAX_OWED)
+        self._target_fails[fam] = self._target_fails.get(fam, 0) + 1
+        if self._target_fails[fam] >= TARGET_PATIENCE:
+            self._targets[fam], self._target_fails[fam] = None, 0
+
+    def _pick_family(self, rng, names: list[str], p: np.ndarray, tried: set[str]) -> tuple[str, bool]:
+        """(family, owed) of the next attempts: the one owed the most questions (ties by name) among those not tried
+        for this question yet, else one drawn by the mix weights among the untried (among all once every one was
+        tried)."""
+        owed = [f for f in names if self._owed.get(f) and f not in tried]
+        if owed:
+            return max(owed, key=lambda f: self._owed[f]), True
+        w = np.array([0.0 if f in tried else float(q) for f, q in zip(names, p)])
+        w = w / w.sum() if w.sum() > 0 else p
+        return names[int(rng.choice(len(names), p=w))], False
 
     def step(self, action):
         if self._qa is None:

@@ -12,7 +12,8 @@ Scene TRIPLE adds an ottoman Ottoman_205_1 (0.767 x 0.485 x 0.459) at (2.3, 4.5)
     d(ottoman, fridge) = |(1.9, 0.65, 0.0)| = 2.01
   nearest to the armchair: ottoman (1.53 < 2.71); to the ottoman: armchair (1.53 < 2.01);
   to the fridge: ottoman (2.01 < 2.71)
-Scene COUNT: three chairs at x = 2, 3, 4 (z = 3.5) and an armchair at (1.2, 2.5) -> 3 chairs, 1 armchair.
+Scene COUNT: two chairs at x = 2.5, 3.5 (z = 3.5), an armchair at (1.2, 2.5) mostly out of the frame, an ottoman
+  behind the camera at (3, 0.4) -> 2 chairs, 0 ottomans, armchairs ambiguous.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ def single():
 
 @pytest.fixture(scope="module")
 def chairs():
-    return _backend([(CHAIR, 2.0, 3.5, 0.0), (CHAIR, 3.0, 3.5, 0.0), (CHAIR, 4.0, 3.5, 0.0),
-                     (ARMCHAIR, 1.2, 2.5, 0.0)])
+    return _backend([(CHAIR, 2.5, 3.5, 0.0), (CHAIR, 3.5, 3.5, 0.0), (ARMCHAIR, 1.2, 2.5, 0.0),
+                     (OTTOMAN, 3.0, 0.4, 0.0)])
 
 
 def _type(oid: str) -> str:
@@ -191,23 +192,27 @@ def test_relative_distance(triple, target):
 
 
 def test_count(chairs):
-    # 3 chairs and 1 armchair in view. The target count is given (balanced); choices are always "1", "2", "3".
+    # 2 chairs in view, an ottoman behind the camera. The target count is given (balanced); choices are always "0",
+    # "1", "2".
     for s in range(8):
-        qa = sample_qa("count", chairs, np.random.default_rng(s), target_label="3")
-        assert qa is not None and qa.truth["object_type"] == "Chair"  # hand count: 3 chairs
-        assert qa.label == "3" and qa.answer == "3" and qa.numeric == 3
-        assert FAMILIES["count"].recompute(qa.truth) == "3"
-        assert sorted(qa.choices) == ["1", "2", "3"]
-        assert "chairs" in qa.question and qa.images == ["view"] and len(qa.objects) == 3
-        # No category shows exactly 2 instances.
-        assert sample_qa("count", chairs, np.random.default_rng(s), target_label="2") is None
+        qa = sample_qa("count", chairs, np.random.default_rng(s), target_label="2")
+        assert qa is not None and qa.truth["object_type"] == "Chair"  # hand count: 2 chairs
+        assert qa.label == "2" and qa.answer == "2" and qa.numeric == 2
+        assert FAMILIES["count"].recompute(qa.truth) == "2"
+        assert sorted(qa.choices) == ["0", "1", "2"]
+        assert "chairs" in qa.question and qa.images == ["view"] and len(qa.objects) == 2
+        # The ottoman is in the apartment but not in view: "how many ottomans" -> 0.
+        qa = sample_qa("count", chairs, np.random.default_rng(s), target_label="0")
+        assert qa is not None and qa.truth["object_type"] == "Ottoman" and qa.answer == "0" and qa.objects == []
+        assert "ottomans" in qa.question
     # The armchair at (1.2, 2.5) is at bearing -50 deg, beyond the 45 deg half field of view at its centre: about a
     # quarter of its box is in the frame, though its visible part is large (~900 px). Whether a person counts it is
-    # ambiguous (qa.visibility.COUNT_CLEAR_IN_FRAME), so armchairs are not asked about.
+    # ambiguous (qa.visibility.COUNT_CLEAR_IN_FRAME), so armchairs are not asked about, and no category shows 1.
     ctx = QAContext(chairs)
     arm = next(r for r in ctx.view.records.values() if r.object_type == "ArmChair")
     assert 0.1 < ctx.in_frame(arm) < 0.4 and ctx.view.pixel_counts[arm.instance] > 500
-    assert sample_qa("count", chairs, np.random.default_rng(0), target_label="1") is None
+    for s in range(4):
+        assert sample_qa("count", chairs, np.random.default_rng(s), target_label="1") is None
 
 
 def test_count_ignores_traces_and_skips_ambiguous_instances():
@@ -224,11 +229,13 @@ def test_count_ignores_traces_and_skips_ambiguous_instances():
     counts[chair.instance] = trace - 1
     qa = count(ctx, np.random.default_rng(0), "1")
     assert qa is not None and qa.truth["object_type"] == "Chair" and len(qa.objects) == 1
+    assert count(ctx, np.random.default_rng(0), "2") is None
     # A sliver above the trace but far from a clear view: ambiguous, chairs are not asked about; the armchair still is.
     counts[chair.instance] = trace * 3
     for s in range(6):
-        qa = count(ctx, np.random.default_rng(s), None)
+        qa = count(ctx, np.random.default_rng(s), "1")
         assert qa is not None and qa.truth["object_type"] == "ArmChair"
+        assert count(ctx, np.random.default_rng(s), "2") is None
     counts[chair.instance] = full
 
 
