@@ -96,19 +96,29 @@ class QAContext:
         return self.view.camera.width, self.view.camera.height
 
     # --- visibility ---------------------------------------------------------------------------------------------
+    @staticmethod
+    def memo(view, key, compute):
+        """A measure of a view, computed once: a view is a snapshot (its pixels do not change) and the families ask
+        about the same views many times (an env keeps a house's views for all its questions)."""
+        cache = vars(view).setdefault("_qa_memo", {})
+        if key not in cache:
+            cache[key] = compute()
+        return cache[key]
+
     def in_frame(self, rec, view=None) -> float:
-        """Share of an object's 3D box inside the view's frustum (cached per view and object)."""
+        """Share of an object's 3D box inside the view's frustum."""
         v = view if view is not None else self.view
-        cache = vars(v).setdefault("_in_frame", {})
-        if rec.object_id not in cache:
-            cache[rec.object_id] = in_frame_share(v.camera, rec.center, rec.size, rec.yaw)
-        return cache[rec.object_id]
+        return self.memo(v, ("in_frame", rec.object_id),
+                          lambda: in_frame_share(v.camera, rec.center, rec.size, rec.yaw))
 
     def candidates(self, view=None, rule: Visibility = NAMED, movable: bool | None = None) -> list[Candidate]:
         """Objects of a view that pass the visibility `rule` (qa.visibility): large enough, filling their box, near
         enough, enough of their 3D box in the frame (and off the border where the rule says); optionally only
         movable ones. Sorted by object id."""
         v = view if view is not None else self.view
+        return list(self.memo(v, ("candidates", rule, movable), lambda: self._candidates(v, rule, movable)))
+
+    def _candidates(self, v, rule: Visibility, movable: bool | None) -> list[Candidate]:
         w, h = v.camera.width, v.camera.height
         counts, boxes = v.pixel_counts, v.boxes
         cam = np.asarray(v.camera.position)
@@ -120,10 +130,11 @@ class QAContext:
             if movable is not None and bool(rec.movable) != movable:
                 continue
             dist = float(np.linalg.norm(rec.center - cam))
-            if dist > rule.max_distance:
+            # the pixel tests first: the in-frame share (a 3D measure) only for objects that pass them
+            if not passes(rule, w, h, boxes[inst], int(counts[inst]), dist, 1.0):
                 continue
             frac = self.in_frame(rec, v)
-            if not passes(rule, w, h, boxes[inst], int(counts[inst]), dist, frac):
+            if frac < rule.min_in_frame:
                 continue
             anc, p = [], rec.parent
             while p is not None:
@@ -144,6 +155,9 @@ class QAContext:
         """Median camera distance (m) of the object's visible pixels: how near it looks (with `planar`, the median
         planar depth: distance along the viewing axis)."""
         v = view if view is not None else self.view
+        return self.memo(v, ("distance", cand.object_id, planar), lambda: self._visible_distance(cand, v, planar))
+
+    def _visible_distance(self, cand: Candidate, v, planar: bool) -> float:
         x0, y0, x1, y1 = cand.box
         m = self.crop_mask(cand, v)
         if planar:
@@ -156,8 +170,13 @@ class QAContext:
 
     def centroid(self, cand: Candidate, view=None) -> tuple[float, float]:
         """(column, row) of the centroid of the object's visible pixels."""
-        ys, xs = np.nonzero(self.crop_mask(cand, view))
-        return float(xs.mean() + cand.box[0]), float(ys.mean() + cand.box[1])
+        v = view if view is not None else self.view
+
+        def compute():
+            ys, xs = np.nonzero(self.crop_mask(cand, v))
+            return float(xs.mean() + cand.box[0]), float(ys.mean() + cand.box[1])
+
+        return self.memo(v, ("centroid", cand.object_id), compute)
 
     def visible_type_counts(self, view=None, min_pixels: int = 1) -> Counter:
         """How many objects of each type show at least min_pixels in a view (for unambiguous naming)."""
@@ -181,7 +200,9 @@ class QAContext:
     def anchor(self, cand: Candidate, view=None) -> tuple[int, int]:
         """The pixel a dot marks the object at (see marks.anchor_point), searched within its 2D box only: `cand`
         must come from `view` (candidates(view)), whose box it carries."""
-        return mk.anchor_point(self.crop_mask(cand, view), (cand.box[0], cand.box[1]))
+        v = view if view is not None else self.view
+        return self.memo(v, ("anchor", cand.object_id),
+                          lambda: mk.anchor_point(self.crop_mask(cand, v), (cand.box[0], cand.box[1])))
 
     def dot_specs(self, items: list[tuple[Candidate, str]], view=None) -> list[tuple[tuple[int, int], str, float]]:
         """(anchor, label, radius) of a dot on each object, sized from the image and the object."""
@@ -207,7 +228,9 @@ class QAContext:
 
     def markable(self, cand: Candidate, view=None) -> bool:
         """Can one dot mark the object without hiding it (the visibility rule's third part)?"""
-        return self.marks_leave_visible([cand], dots=self.dot_specs([(cand, "1")], view), view=view)
+        v = view if view is not None else self.view
+        return self.memo(v, ("markable", cand.object_id),
+                          lambda: self.marks_leave_visible([cand], dots=self.dot_specs([(cand, "1")], v), view=v))
 
     def dots(self, items: list[tuple[Candidate, str]], view=None, x_mark=None) -> np.ndarray | None:
         """The view's RGB with labelled dots on the given objects (and the perspective X at pixel `x_mark`), or None

@@ -56,6 +56,7 @@ PERSPECTIVE_TURN = 90  # SAT: the hypothetical observer at X faces +-90 deg from
 PERSPECTIVE_SIDE_MIN = BEARING_STRAIGHT + BEARING_MARGIN
 X_BORDER_FRACTION = 0.1  # SAT: the X pixel is drawn from U[0.1, 0.9]^2 of the image
 MIN_X_DISTANCE = 1.0  # m: the X point is at least this far from the camera (a move there is a real move)
+X_POINTS_TRIED = 12  # open-floor X points tried per question
 GOAL_FOLLOWUP_PROB = 0.25  # share of goal_aiming questions asked in the follow-up ("will I face away") form
 MAX_MARKED = 3  # at most this many numbered dots in one image
 
@@ -248,6 +249,18 @@ def _displacements():
     return [(dx, dz) for dx in steps for dz in steps if (dx, dz) != (0.0, 0.0)]
 
 
+def _move_may_look_right(ctx: QAContext, old, new, towards: bool, right: bool) -> bool:
+    """The geometric forecast of _move_looks_right, before anything is rendered: the apparent size scales with the
+    inverse square of the centre's planar depth, and the centre's projection shifts with the move."""
+    (p_old, p_new), (z_old, z_new) = ctx.camera.project(np.stack([old, new]))
+    if z_old <= 0 or z_new <= 0:
+        return False
+    grow = (z_old / z_new) ** 2
+    shift = (p_new[0] - p_old[0]) / ctx.size[0]
+    return (grow if towards else 1.0 / grow) >= vis.PICTURE_SIZE_RATIO and \
+        (shift if right else -shift) >= vis.PICTURE_SHIFT_MARGIN
+
+
 def _move_looks_right(ctx: QAContext, before, after_cand, after_view, towards: bool, right: bool) -> bool:
     """Does the picture show the move the geometry says: the object's visible pixels grow (towards) or shrink (away)
     by PICTURE_SIZE_RATIO, and their centroid shifts PICTURE_SHIFT_MARGIN of the width to the side it moved to?"""
@@ -302,6 +315,8 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
                 continue
             if (lat_new > lat_old) != (side == "right") or (d_new < d_old) != (toward == "towards"):
                 continue
+            if not _move_may_look_right(ctx, old, new, toward == "towards", side == "right"):
+                continue  # the rendered check would fail: skip the render
             if not b.place_object(obj.object_id, float(new[0]), float(new[2])):
                 continue
             landed = b.scene.objects[obj.object_id].center.copy()
@@ -623,19 +638,19 @@ def _open_floor(ctx: QAContext, xz, pix: tuple[int, int]) -> bool:
     need = disc | under
     if not (floor_depth[need] > 0).all():
         return False
-    floor = vars(v).setdefault("_floor_ids", np.array([t == "Floor" for t in v.object_types], dtype=bool))
+    floor = ctx.memo(v, "floor_ids", lambda: np.array([t == "Floor" for t in v.object_types], dtype=bool))
     if not floor[v.ids[y0:y1 + 1, x0:x1 + 1][need]].all():
         return False
     height_error = np.abs(v.depth[y0:y1 + 1, x0:x1 + 1][need] - floor_depth[need]) * np.abs(ray[..., 1][need])
     return bool(height_error.max() <= vis.X_FLOOR_TOLERANCE)
 
 
-def _x_points(ctx: QAContext, rng: np.random.Generator, limit: int = 12) -> list[tuple[np.ndarray, tuple[int, int]]]:
+def _x_points(ctx: QAContext, rng: np.random.Generator):
     """Reachable floor grid points visible in the image (projected inside the central 80 %, at least MIN_X_DISTANCE
-    away) on open floor (_open_floor): [(xz, pixel)] in random order."""
+    away) on open floor (_open_floor): (xz, pixel) in random order, checked one at a time as they are asked for."""
     pos = ctx.backend.navgrid.positions()
     if not len(pos):
-        return []
+        return
     pts = np.stack([pos[:, 0], np.zeros(len(pos)), pos[:, 1]], axis=1)
     pix, depth = ctx.camera.project(pts)
     w, h = ctx.size
@@ -647,14 +662,15 @@ def _x_points(ctx: QAContext, rng: np.random.Generator, limit: int = 12) -> list
     # Image order (row, then column) before the random permutation: the draw depends on what the camera sees, not on
     # the world axes (turning the house and the camera together picks the same X).
     idx = idx[np.lexsort((np.round(u[idx], 3), np.round(v[idx], 3)))]
-    out = []
+    found = 0
     for i in idx[rng.permutation(len(idx))]:
         col, row = int(np.clip(u[i], 0, w - 1)), int(np.clip(v[i], 0, h - 1))
-        if _open_floor(ctx, pos[i], (col, row)):
-            out.append((pos[i].copy(), (col, row)))
-            if len(out) >= limit:
-                break
-    return out
+        if ctx.memo(ctx.view, ("open_floor", float(pos[i][0]), float(pos[i][1])),
+                    lambda: _open_floor(ctx, pos[i], (col, row))):
+            yield pos[i].copy(), (col, row)
+            found += 1
+            if found >= X_POINTS_TRIED:
+                return
 
 
 @register("perspective", sat_type="perspective", labels=("left", "right", "closer", "further"), dynamic=True,

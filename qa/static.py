@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from qa import visibility as vis
@@ -180,6 +182,7 @@ def _count_label(truth: dict) -> str:
     return str(sum(1 for i in truth["instances"] if _count_clear(i, truth)))
 
 
+@functools.lru_cache(maxsize=None)
 def _countable(object_type: str) -> bool:
     """Categories that really occur in numbers (small objects, chairs, pillows...). Asking how many beds or fridges
     there are would let a text-only model answer "1" from the category name alone."""
@@ -211,7 +214,7 @@ def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -
     seen: dict[str, list[dict]] = {}
     for rec in v.records.values():
         px = int(counts[rec.instance]) if rec.instance < len(counts) else 0
-        if px < limits["trace_pixels"]:
+        if px < limits["trace_pixels"] or not _countable(rec.object_type):
             continue
         x0, y0, x1, y1 = boxes[rec.instance]
         seen.setdefault(rec.object_type, []).append(

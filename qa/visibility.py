@@ -189,15 +189,22 @@ def mark_ink(shape: tuple[int, int], offset: tuple[int, int], dots: list[tuple[t
     their geometry: dots as (centre, radius), covering the pixels whose centres lie within radius + 0.5 of the centre
     (qa.marks draws whole-pixel radii), and box outlines as (inner box, line width), drawn outside the box."""
     h, w = shape
-    ys, xs = np.mgrid[0:h, 0:w]
-    xs, ys = xs + offset[0], ys + offset[1]
+    ox, oy = offset
     ink = np.zeros((h, w), bool)
     for (cx, cy), r in dots:
-        ink |= (xs - cx) ** 2 + (ys - cy) ** 2 <= (r + 0.5) ** 2
-    for (x0, y0, x1, y1), lw in rings:
-        outer = (xs >= x0 - lw) & (xs <= x1 + lw) & (ys >= y0 - lw) & (ys <= y1 + lw)
-        inner = (xs >= x0) & (xs <= x1) & (ys >= y0) & (ys <= y1)
-        ink |= outer & ~inner
+        k = int(np.ceil(r + 0.5))
+        x0, x1 = max(cx - k - ox, 0), min(cx + k - ox + 1, w)  # the disc's square, in crop coordinates
+        y0, y1 = max(cy - k - oy, 0), min(cy + k - oy + 1, h)
+        if x0 < x1 and y0 < y1:
+            xs = np.arange(x0, x1)[None, :] + ox - cx
+            ys = np.arange(y0, y1)[:, None] + oy - cy
+            ink[y0:y1, x0:x1] |= xs ** 2 + ys ** 2 <= (r + 0.5) ** 2
+    for (bx0, by0, bx1, by1), lw in rings:
+        for ya, yb, xa, xb in ((by0 - lw, by0, bx0 - lw, bx1 + lw + 1), (by1 + 1, by1 + lw + 1, bx0 - lw, bx1 + lw + 1),
+                               (by0, by1 + 1, bx0 - lw, bx0), (by0, by1 + 1, bx1 + 1, bx1 + lw + 1)):
+            ya, yb, xa, xb = max(ya - oy, 0), min(yb - oy, h), max(xa - ox, 0), min(xb - ox, w)
+            if ya < yb and xa < xb:
+                ink[ya:yb, xa:xb] = True
     return ink
 
 

@@ -19,7 +19,7 @@ MAX_IMAGES = 2
 HOUSE_CACHE = 8  # fresh generated houses kept (a seeded reset may come back to one)
 POOL_CACHE = 256  # houses kept when drawing from a pool of seeds (~100 KB each)
 MAX_OWED = 3  # questions a family can be owed: a family the houses rarely allow does not stall the others
-TARGET_PATIENCE = 10  # a family's target label is kept through this many failed rounds of attempts, then redrawn
+TARGET_PATIENCE = 3  # a family's target label is kept through this many houses that could not ask it, then redrawn
 
 
 class SATQAEnv(gym.Env):
@@ -150,7 +150,8 @@ class SATQAEnv(gym.Env):
         self._views: list = []
         self._view_cache: dict = {}  # index into _views -> rendered View (the scene is restored after every QA)
         self._asked = 0
-        self._seen: set = set()  # (family, pose, objects, label) asked in this house: no question twice
+        self._seen: set = set()  # (family, pose, objects, answer) asked in this house: no question twice
+        self._failed_here: set = set()  # families that found no question in this house (not tried again here)
 
     @staticmethod
     def _load(h):
@@ -211,6 +212,7 @@ class SATQAEnv(gym.Env):
             self._views = self._new_views()
             self._asked = 0
             self._seen = set()
+            self._failed_here = set()
             if self._views and self._next_question():
                 return self._obs(), self._info()
         raise ConfigError(f"could not sample any question of {list(self.families)} in 10 houses; "
@@ -250,7 +252,7 @@ class SATQAEnv(gym.Env):
             qa = sample_qa(fam, self._backend, rng, view=self._view_cache[k], target_label=self._targets.get(fam))
             if qa is None or len(qa.choices) > self.max_choices or len(qa.question) > MAX_QUESTION_CHARS:
                 continue
-            key = (fam, pose, tuple(qa.objects), qa.label)
+            key = (fam, pose, tuple(qa.objects), qa.answer)
             if key in self._seen:  # the same view, objects and answer in other words: not a new question
                 continue
             if self._balancer is not None and attempt < 36 and \
@@ -270,24 +272,30 @@ class SATQAEnv(gym.Env):
 
     def _slot_failed(self, fam: str, was_owed: bool) -> None:
         """A family found no question in its attempts: one drawn by the mix is owed one (one that was already owed
-        stays owed as much as before); a target label that failed TARGET_PATIENCE times running is given up (a label
-        this env's houses almost never allow must not stall the family)."""
+        stays owed as much as before), and it is not tried again in this house; a target label that failed in
+        TARGET_PATIENCE houses running is given up (a label the houses almost never allow must not stall the
+        family)."""
         if not was_owed:
             self._owed[fam] = min(self._owed.get(fam, 0) + 1, MAX_OWED)
-        self._target_fails[fam] = self._target_fails.get(fam, 0) + 1
-        if self._target_fails[fam] >= TARGET_PATIENCE:
-            self._targets[fam], self._target_fails[fam] = None, 0
+        if fam not in self._failed_here:
+            self._failed_here.add(fam)
+            self._target_fails[fam] = self._target_fails.get(fam, 0) + 1
+            if self._target_fails[fam] >= TARGET_PATIENCE:
+                self._targets[fam], self._target_fails[fam] = None, 0
 
     def _pick_family(self, rng, names: list[str], p: np.ndarray, tried: set[str]) -> tuple[str, bool]:
-        """(family, owed) of the next attempts: the one owed the most questions (ties by name) among those not tried
-        for this question yet, else one drawn by the mix weights among the untried (among all once every one was
-        tried)."""
-        owed = [f for f in names if self._owed.get(f) and f not in tried]
+        """(family, owed) of the next attempts: the one owed the most questions (ties by name) among those neither
+        tried for this question nor failed in this house, else one drawn by the mix weights among those (among the
+        untried, then among all, when none is left)."""
+        fresh = [f not in tried and f not in self._failed_here for f in names]
+        owed = [f for f, ok in zip(names, fresh) if ok and self._owed.get(f)]
         if owed:
             return max(owed, key=lambda f: self._owed[f]), True
-        w = np.array([0.0 if f in tried else float(q) for f, q in zip(names, p)])
-        w = w / w.sum() if w.sum() > 0 else p
-        return names[int(rng.choice(len(names), p=w))], False
+        for allowed in (fresh, [f not in tried for f in names]):
+            w = np.where(allowed, p, 0.0)
+            if w.sum() > 0:
+                return names[int(rng.choice(len(names), p=w / w.sum()))], False
+        return names[int(rng.choice(len(names), p=p))], False
 
     def step(self, action):
         if self._qa is None:
