@@ -238,13 +238,13 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
                 if labels and targets[f] is None:
                     targets[f] = labels[int(label_rng.integers(len(labels)))]
                 stats[f].attempts += 1
-                qa = sample_qa(f, backend, rng, view=view, target_label=targets[f])
+                qa = sample_qa(f, backend, rng, view=view, target_label=targets[f], balancer=balancer)
                 if qa is not None or any(sample_qa(f, backend, probe_rng, view=view, target_label=t) is not None
                                          for t in (labels or ()) if t != targets[f]):
                     stats[f].valid_views += 1
                 if qa is not None and balancer is not None and not balancer.accept(qa, backend.scene.objects):
-                    # The label was possible here but is ahead for these categories: draw a new target (keeping it
-                    # would stall the family whenever that label is the one the balancer holds back).
+                    # Rare (families choose objects the balancer allows): the label is ahead for these categories,
+                    # e.g. in a "which object" form. Draw a new target (keeping it could stall the family).
                     qa, targets[f] = None, None
                 if qa is not None:
                     targets[f] = None

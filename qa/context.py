@@ -71,11 +71,24 @@ class QAContext:
     Args:
         backend: an EmbeddedBackend (or any Backend) with a house loaded.
         view: the current view; rendered from the backend's pose if omitted.
+        balancer: the dataset's :class:`~qa.balance.CategoryBalancer`, if any (see :meth:`open`).
+        family: the family being sampled (set by qa.sampler.sample_qa).
     """
 
-    def __init__(self, backend, view=None):
+    def __init__(self, backend, view=None, balancer=None, family: str | None = None):
         self.backend = backend
         self.view = view if view is not None else backend.view()
+        self.balancer = balancer
+        self.family = family
+
+    def open(self, objs, label: str | None) -> bool:
+        """May a question name these objects (candidates or object types, in the order the question names them) with
+        this answer label, by the category balancer (qa.balance) of the dataset being built? Always True without
+        one. Families ask it while they choose objects, so they skip objects the balancer would turn away."""
+        if self.balancer is None or self.family is None:
+            return True
+        cats = tuple(o if isinstance(o, str) else o.object_type for o in objs)
+        return self.balancer.allows(self.family, cats, label)
 
     # --- geometry of the current view ---------------------------------------------------------------------------
     @property
@@ -119,31 +132,34 @@ class QAContext:
         return list(self.memo(v, ("candidates", rule, movable), lambda: self._candidates(v, rule, movable)))
 
     def _candidates(self, v, rule: Visibility, movable: bool | None) -> list[Candidate]:
-        w, h = v.camera.width, v.camera.height
-        counts, boxes = v.pixel_counts, v.boxes
-        cam = np.asarray(v.camera.position)
-        out = []
-        for rec in v.records.values():
-            inst = rec.instance
-            if inst >= len(counts) or counts[inst] == 0 or inst not in boxes:
-                continue
-            if movable is not None and bool(rec.movable) != movable:
-                continue
-            dist = float(np.linalg.norm(rec.center - cam))
-            # the pixel tests first: the in-frame share (a 3D measure) only for objects that pass them
-            if not passes(rule, w, h, boxes[inst], int(counts[inst]), dist, 1.0):
-                continue
-            frac = self.in_frame(rec, v)
-            if frac < rule.min_in_frame:
-                continue
-            anc, p = [], rec.parent
-            while p is not None:
-                anc.append(p)
-                p = v.records[p].parent
-            out.append(Candidate(rec.object_id, rec.object_type, inst, int(counts[inst]), boxes[inst], dist,
-                                 rec.center.copy(), rec.size.copy(), bool(rec.movable), tuple(anc), frac))
+        out = [c for rec in v.records.values()
+               if (movable is None or bool(rec.movable) == movable) and (c := self._candidate(v, rec, rule))]
         out.sort(key=lambda c: c.object_id)  # deterministic order, independent of dict order
         return out
+
+    def candidate(self, object_id: str, view=None, rule: Visibility = NAMED) -> Candidate | None:
+        """One object of a view as a candidate if it passes `rule`, else None (one object's share of candidates())."""
+        v = view if view is not None else self.view
+        return self._candidate(v, v.records[object_id], rule)
+
+    def _candidate(self, v, rec, rule: Visibility) -> Candidate | None:
+        counts, boxes = v.pixel_counts, v.boxes
+        inst = rec.instance
+        if inst >= len(counts) or counts[inst] == 0 or inst not in boxes:
+            return None
+        dist = float(np.linalg.norm(rec.center - np.asarray(v.camera.position)))
+        # the pixel tests first: the in-frame share (a 3D measure) only for objects that pass them
+        if not passes(rule, v.camera.width, v.camera.height, boxes[inst], int(counts[inst]), dist, 1.0):
+            return None
+        frac = self.in_frame(rec, v)
+        if frac < rule.min_in_frame:
+            return None
+        anc, p = [], rec.parent
+        while p is not None:
+            anc.append(p)
+            p = v.records[p].parent
+        return Candidate(rec.object_id, rec.object_type, inst, int(counts[inst]), boxes[inst], dist,
+                         rec.center.copy(), rec.size.copy(), bool(rec.movable), tuple(anc), frac)
 
     def crop_mask(self, cand: Candidate, view=None) -> np.ndarray:
         """The object's mask within its 2D box (`cand` must come from `view`)."""

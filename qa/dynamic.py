@@ -231,6 +231,9 @@ OBJM_NONE = "no objects moved"
 OBJM_WHICH_NONE = "none of them"
 OBJM_WHICH_PROB = 0.3  # share of "which object moved" questions
 OBJM_MAX_OBJECTS = 6  # movable candidates tried per question (each try re-renders the after frame)
+# The geometric forecast of the picture check must clear its thresholds by this factor before a move is rendered:
+# occlusion and the frame's edges only ever make the picture change less than the forecast.
+FORECAST_SLACK = 1.05
 
 
 def _objm_label(truth: dict) -> str:
@@ -257,8 +260,8 @@ def _move_may_look_right(ctx: QAContext, old, new, towards: bool, right: bool) -
         return False
     grow = (z_old / z_new) ** 2
     shift = (p_new[0] - p_old[0]) / ctx.size[0]
-    return (grow if towards else 1.0 / grow) >= vis.PICTURE_SIZE_RATIO and \
-        (shift if right else -shift) >= vis.PICTURE_SHIFT_MARGIN
+    return (grow if towards else 1.0 / grow) >= FORECAST_SLACK * vis.PICTURE_SIZE_RATIO and \
+        (shift if right else -shift) >= FORECAST_SLACK * vis.PICTURE_SHIFT_MARGIN
 
 
 def _move_looks_right(ctx: QAContext, before, after_cand, after_view, towards: bool, right: bool) -> bool:
@@ -286,14 +289,15 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
     b = ctx.backend
     cam = ctx.cam_xz
     w = ctx.size[0]
-    # Floor objects only (what stands on them moves with them, and they are never among the marked others), that a
-    # dot can mark without hiding them.
+    # Floor objects only (what stands on them moves with them, and they are never among the marked others) that can
+    # be named: by category alone, or by a dot that does not hide them.
     cands = [c for c in ctx.candidates(rule=vis.MOVABLE, movable=True)
-             if b.scene.objects[c.object_id].parent is None and ctx.markable(c)]
+             if b.scene.objects[c.object_id].parent is None and (ctx.name(c) is not None or ctx.markable(c))]
+    movable = [c for c in cands if ctx.open([c], target)]  # the ones the category balancer lets us ask about
     if not cands:
         return None
     which_form = rng.random() < OBJM_WHICH_PROB
-    order = [cands[i] for i in rng.permutation(len(cands))]
+    order = [movable[i] for i in rng.permutation(len(movable))]
     # The search runs for "none" too (with a random direction) and its move is then discarded: "no objects moved"
     # is asked exactly where a valid move existed, so every label has the same preconditions (equal yields).
     side = target if target != "none" else pick(rng, ("left", "right"))
@@ -321,8 +325,7 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
                 continue
             landed = b.scene.objects[obj.object_id].center.copy()
             after = b.view()
-            seen = next((c for c in ctx.candidates(view=after, rule=vis.AFTER_MOVE) if c.object_id == obj.object_id),
-                        None)
+            seen = ctx.candidate(obj.object_id, view=after, rule=vis.AFTER_MOVE)
             ok = (_hdist(landed, new) <= PLACE_TOLERANCE and abs(landed[1] - old[1]) < 1e-3 and seen is not None
                   and _move_looks_right(ctx, obj, seen, after, toward == "towards", side == "right"))
             back = b.place_object(obj.object_id, float(old[0]), float(old[2]))
@@ -341,7 +344,7 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
     if moved is None:
         return None
     if target == "none":
-        moved, after = None, b.view()  # the scene is back as it was: the after frame shows no change
+        moved, after = None, ctx.view  # the scene is back as it was: the after frame is the first one
     truth = {"camera": [*cam, ctx.yaw], "moved": moved, "distance": "horizontal xz from the first camera position"}
     label = _objm_label(truth)
     if label != target:
@@ -349,7 +352,7 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
     frames = {"before": ctx.view.rgb, "after": after.rgb}
 
     if which_form:
-        others = [c for c in cands if c.object_id != obj.object_id]
+        others = [c for c in cands if c.object_id != obj.object_id and ctx.markable(c)]
         others = [others[i] for i in rng.permutation(len(others))][: MAX_MARKED - 1]
         marked = [obj, *others]
         marked = [marked[i] for i in rng.permutation(len(marked))]
@@ -458,7 +461,8 @@ def action_consequence(ctx: QAContext, rng: np.random.Generator, target: str) ->
         if not _standable_path(ctx.backend, cam, (nx, nz)):
             continue
         changes = {c.object_id: (_hdist(c.center, cam), _hdist(c.center, (nx, nz))) for c in cands}
-        want = [c for c in cands if (changes[c.object_id][1] - changes[c.object_id][0]) * (1 if target == "further" else -1) > DISTANCE_MARGIN]
+        want = [c for c in cands if (changes[c.object_id][1] - changes[c.object_id][0]) * (1 if target == "further" else -1) > DISTANCE_MARGIN
+                and ctx.open([c], target)]
         if not want:
             continue
         obj = want[int(rng.integers(len(want)))]
@@ -553,7 +557,7 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
         truth = {"camera": [*ctx.cam_xz, ctx.yaw], "center": obj.center.tolist(), "bearing": bng,
                  "lateral_forward": camera_frame(obj.center, ctx.cam_xz, ctx.yaw).tolist()}
         label = _goal_label(truth)
-        if label != target or (label != "straight" and _round10(bng) not in GOAL_K):
+        if label != target or (label != "straight" and _round10(bng) not in GOAL_K) or not ctx.open([obj], label):
             continue
         matches.append((obj, bng, truth, label))
     # Prefer the drawn k (spreads k over GOAL_K); any k in GOAL_K otherwise (both turn options carry the same k,
@@ -707,7 +711,7 @@ def perspective(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
                 truth.update(kind="distance", distance_now=d_now, distance_from_x=d_x,
                              distance="horizontal xz")
             label = _perspective_label(truth)
-            if label != target:
+            if label != target or not ctx.open([obj], label):
                 continue
             marked = ctx.dots([(obj, "1")], x_mark=pix)
             if marked is None:  # the X would overlap the dot or hide the object

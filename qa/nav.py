@@ -121,9 +121,10 @@ def _stop_label(truth: dict) -> str:
 # --- driving the backend ------------------------------------------------------------------------------------------
 
 
-def _objects(ctx: QAContext, rng: np.random.Generator) -> list:
-    """Clearly visible objects of the current view in random order, ObjectNav target types first."""
-    cands = ctx.candidates(rule=vis.NAV)
+def _objects(ctx: QAContext, rng: np.random.Generator, target: str) -> list:
+    """Clearly visible objects of the current view in random order, ObjectNav target types first (those the category
+    balancer lets the question ask about with the target label)."""
+    cands = [c for c in ctx.candidates(rule=vis.NAV) if ctx.open([c], target)]
     order = [cands[i] for i in rng.permutation(len(cands))]
     return ([c for c in order if c.object_type in TARGET_TYPES] + [c for c in order if c.object_type not in
                                                                     TARGET_TYPES])[:NAV_MAX_OBJECTS]
@@ -194,7 +195,7 @@ def _drive(ctx: QAContext, rng: np.random.Generator, target: str, band: tuple[fl
         accept: truth -> bool: the frame answers the question with the target label (margins included).
     """
     horizon = float(pick(rng, NAV_HORIZONS))
-    for obj in _objects(ctx, rng):
+    for obj in _objects(ctx, rng, target):
         rec = ctx.backend.scene.objects[obj.object_id]
         for xz in _grid_points(ctx, rng, rec, *band):
             view = _look(ctx, xz, rec, draw_bearing(rng), horizon)

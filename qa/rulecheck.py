@@ -16,8 +16,8 @@ Rules (``RULES``), each True (broken), False (kept) or None (does not apply to t
 - ``picture``: the picture contradicts the 3D answer (which object looks nearer / higher / further left; how the
   moved object's size and position changed).
 - ``x_floor``: perspective's X is not on open floor (furniture or a depth edge under the mark or near the point).
-- ``composition``: the question's view has its centre blocked nearby, something near filling much of it, or one
-  surface filling most of it.
+- ``composition``: the question's view has its centre blocked nearby, something near filling much of it, one
+  surface filling most of it, or hardly any object in it.
 """
 
 from __future__ import annotations
@@ -208,7 +208,10 @@ def _composition(view) -> bool:
     d = view.depth
     if ((d > 0) & (d < vis.MIN_CENTRE_DEPTH - TOL_DISTANCE)).mean() > vis.MAX_NEAR_SHARE + TOL_COVER:
         return True
-    counts = np.bincount(view.ids.ravel())
+    counts = np.bincount(view.ids.ravel(), minlength=len(view.object_ids))
+    objects = sum(counts[r.instance] for r in view.records.values())
+    if objects / (w * h) < vis.MIN_OBJECT_SHARE - TOL_COVER:
+        return True
     counts[0] = 0  # nothing hit is no surface
     return counts.max() / (w * h) > vis.MAX_SURFACE_SHARE + TOL_COVER
 

@@ -24,14 +24,17 @@ def load_families() -> dict[str, Family]:
     return FAMILIES
 
 
-def sample_qa(family: str, backend, rng: np.random.Generator, view=None, target_label: str | None = None) -> QA | None:
+def sample_qa(family: str, backend, rng: np.random.Generator, view=None, target_label: str | None = None,
+              balancer=None) -> QA | None:
     """Sample a QA of `family` at the backend's current pose (or from `view`).
 
     The target answer label is drawn uniformly from the family's label set (balance by construction) unless given.
     Dynamic families move the camera or an object through the backend; the agent pose is restored afterwards and
     a displaced object is put back, so the scene is unchanged for the next question. Returns None when the view has
     no valid instance for this family (callers that want balanced labels keep the same target label across views
-    until one yields it: families succeed more often for some labels than others).
+    until one yields it: families succeed more often for some labels than others). With the dataset's `balancer`
+    (qa.balance), families choose objects whose category keys are open for the target label (the caller still calls
+    ``balancer.accept``).
     """
     fams = load_families()
     if family not in fams:
@@ -42,7 +45,7 @@ def sample_qa(family: str, backend, rng: np.random.Generator, view=None, target_
     if target_label is None and fam.labels:
         target_label = fam.labels[int(rng.integers(len(fam.labels)))]
     pose = backend.pose
-    ctx = QAContext(backend, view)
+    ctx = QAContext(backend, view, balancer=balancer, family=fam.name)
     try:
         qa = fam.sample(ctx, rng, target_label)
     finally:

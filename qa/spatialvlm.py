@@ -109,7 +109,7 @@ def size_compare(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | 
             continue
         swap = (va > vb) != (target == "larger")
         x, y, vx, vy = (b, a, vb, va) if swap else (a, b, va, vb)
-        ref = refer(ctx, [x, y], rng)
+        ref = refer(ctx, [x, y], rng, target)
         if ref is None:
             continue
         (nx, ny), frames, images = ref
@@ -172,7 +172,7 @@ def metric_distance(ctx: QAContext, rng: np.random.Generator, target: str | None
         value = metric_distance_value(x.center, y.center, kind)
         if value < MIN_METRIC_VALUE:
             continue
-        ref = refer(ctx, [x, y], rng)
+        ref = refer(ctx, [x, y], rng, target)
         if ref is None:
             continue
         (nx, ny), frames, images = ref
@@ -259,7 +259,7 @@ def metric_size(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
             truth.update(form="choice", distractor=float(choices[1][:-2]))
             if _metric_size_label(truth) != target:
                 continue
-        ref = refer(ctx, [x], rng)
+        ref = refer(ctx, [x], rng, target)
         if ref is None:
             continue
         (nx,), frames, images = ref
@@ -320,7 +320,7 @@ def direction_clock(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
             x, y, lx, fx, ly, fy = b, a, lb, fb, la, fa
         else:
             continue
-        ref = refer(ctx, [x, y], rng)
+        ref = refer(ctx, [x, y], rng, target)
         if ref is None:
             continue
         (nx, ny), frames, images = ref

@@ -25,14 +25,18 @@ MARK_LABELS = ("A", "B", "C")
 BOX_COLOR_ORDER = ("red", "blue", "green")
 
 
-def refer(ctx: QAContext, objs: list[Candidate], rng: np.random.Generator) -> tuple[list[str], dict, list[str]] | None:
-    """Names for objects and the images that make them unambiguous, SAT style.
+def refer(ctx: QAContext, objs: list[Candidate], rng: np.random.Generator,
+          label: str | None = None) -> tuple[list[str], dict, list[str]] | None:
+    """Names for objects and the images that make them unambiguous, SAT style; None when the dataset's category
+    balancer holds `label` back for these objects' categories (``QAContext.open``).
 
     With p=0.25 plain names when every category is unique in the view; otherwise labelled dots (A red, B blue, C
     green) with p=0.5, else coloured boxes ("the chair in the red box"). Dots that would hide too much of a small
     object (qa.visibility.MAX_MARK_COVER) give way to boxes, which are drawn outside the objects. Returns (names,
     frames, image roles), or None when no marking leaves every object visible.
     """
+    if not ctx.open(objs, label):
+        return None
     frames = {"view": ctx.view.rgb}
     style = rng.random()
     if style < 0.25:
@@ -91,7 +95,7 @@ def left_right(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | No
         lx, ly = (lat[0], lat[1]) if x is a else (lat[1], lat[0])
         if not _picture_agrees(ctx, x, y, "column", target == "right"):
             continue
-        ref = refer(ctx, [x, y], rng)
+        ref = refer(ctx, [x, y], rng, target)
         if ref is None:
             continue
         (nx, ny), frames, images = ref
@@ -178,6 +182,42 @@ def _count_clear(inst: dict, truth: dict) -> bool:
             and inst["distance"] <= truth["max_distance"] and inst["in_frame"] >= truth["min_in_frame"])
 
 
+def _count_table(ctx: QAContext) -> tuple[dict, dict[str, list[dict]], list[tuple[str, str]]]:
+    """(thresholds, instances above a trace per countable type, [(type, count)] of the types that can be asked) of
+    the context's view: what count needs of a view, whatever the target (computed once per view)."""
+    v = ctx.view
+    w, h = ctx.size
+    counts, boxes = v.pixel_counts, v.boxes
+    cam = np.asarray(v.camera.position, dtype=np.float64)
+    rule = vis.COUNTED
+    limits = {"trace_pixels": vis.COUNT_TRACE * w * h,
+              "min_box_area": vis.COUNT_CLEAR_AREA * vis.scaled_area(rule.min_box_area, w, h),
+              "min_fill": rule.min_fill, "max_distance": rule.max_distance, "min_in_frame": vis.COUNT_CLEAR_IN_FRAME}
+    seen: dict[str, list[dict]] = {}
+    for rec in v.records.values():
+        px = int(counts[rec.instance]) if rec.instance < len(counts) else 0
+        if px < limits["trace_pixels"] or not _countable(rec.object_type):
+            continue
+        x0, y0, x1, y1 = boxes[rec.instance]
+        seen.setdefault(rec.object_type, []).append(
+            {"id": rec.object_id, "pixels": px, "box_area": (x1 - x0 + 1) * (y1 - y0 + 1),
+             "distance": float(np.linalg.norm(rec.center - cam)), "in_frame": ctx.in_frame(rec, v)})
+    types = sorted({r.object_type for r in v.records.values()})  # every category of the apartment, seen or not
+    names: dict[str, list[str]] = {}
+    for t in types:
+        names.setdefault(category_name(t), []).append(t)
+    askable = []
+    for t in types:
+        inst = seen.get(t, [])
+        if len(names[category_name(t)]) > 1:  # two types read the same: the category is ambiguous
+            continue
+        if not all(_count_clear(i, limits) for i in inst):  # an instance a person could count or not
+            continue
+        if _countable(t) and str(len(inst)) in COUNT_VALUES:
+            askable.append((t, str(len(inst))))
+    return limits, seen, askable
+
+
 def _count_label(truth: dict) -> str:
     return str(sum(1 for i in truth["instances"] if _count_clear(i, truth)))
 
@@ -204,35 +244,8 @@ def count(ctx: QAContext, rng: np.random.Generator, target: str | None = None) -
     this question (SAT built distractors from another object's count, so one could equal the answer).
     """
     v = ctx.view
-    w, h = ctx.size
-    counts, boxes = v.pixel_counts, v.boxes
-    cam = np.asarray(v.camera.position, dtype=np.float64)
-    rule = vis.COUNTED
-    limits = {"trace_pixels": vis.COUNT_TRACE * w * h,
-              "min_box_area": vis.COUNT_CLEAR_AREA * vis.scaled_area(rule.min_box_area, w, h),
-              "min_fill": rule.min_fill, "max_distance": rule.max_distance, "min_in_frame": vis.COUNT_CLEAR_IN_FRAME}
-    seen: dict[str, list[dict]] = {}
-    for rec in v.records.values():
-        px = int(counts[rec.instance]) if rec.instance < len(counts) else 0
-        if px < limits["trace_pixels"] or not _countable(rec.object_type):
-            continue
-        x0, y0, x1, y1 = boxes[rec.instance]
-        seen.setdefault(rec.object_type, []).append(
-            {"id": rec.object_id, "pixels": px, "box_area": (x1 - x0 + 1) * (y1 - y0 + 1),
-             "distance": float(np.linalg.norm(rec.center - cam)), "in_frame": ctx.in_frame(rec, v)})
-    names = {}
-    for t in {r.object_type for r in v.records.values()}:  # every category of the apartment, seen or not
-        names.setdefault(category_name(t), []).append(t)
-    eligible = []
-    for t in sorted({r.object_type for r in v.records.values()}):
-        inst = seen.get(t, [])
-        if len(names[category_name(t)]) > 1:  # two types read the same: the category is ambiguous
-            continue
-        if not all(_count_clear(i, limits) for i in inst):  # an instance a person could count or not
-            continue
-        if not _countable(t) or (target is not None and str(len(inst)) != target) or str(len(inst)) not in COUNT_VALUES:
-            continue
-        eligible.append(t)
+    limits, seen, counts = ctx.memo(v, "count", lambda: _count_table(ctx))
+    eligible = [t for t, n in counts if (target is None or n == target) and ctx.open([t], n)]
     if not eligible:
         return None
     t = pick(rng, eligible)
@@ -281,7 +294,7 @@ def closer_to_camera(ctx: QAContext, rng: np.random.Generator, target: str) -> Q
         x, y = (a, b) if (a.distance < b.distance) == (target == "closer") else (b, a)
         if not _picture_agrees(ctx, x, y, "distance", target == "farther"):
             continue
-        ref = refer(ctx, [x, y], rng)
+        ref = refer(ctx, [x, y], rng, target)
         if ref is None:
             continue
         (nx, ny), frames, images = ref
@@ -333,7 +346,7 @@ def front_behind(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | 
         fx, fy = (fwd[1], fwd[0]) if swap else (fwd[0], fwd[1])
         if not _picture_agrees(ctx, x, y, "depth", target == "behind"):
             continue
-        ref = refer(ctx, [x, y], rng)
+        ref = refer(ctx, [x, y], rng, target)
         if ref is None:
             continue
         (nx, ny), frames, images = ref
@@ -382,7 +395,7 @@ def above_below(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
     for x, y, yx, yy in _height_pairs(ctx, rng, target == "above"):
         if not _picture_agrees(ctx, x, y, "row", target == "above"):
             continue
-        ref = refer(ctx, [x, y], rng)
+        ref = refer(ctx, [x, y], rng, target)
         if ref is None:
             continue
         (nx, ny), frames, images = ref
@@ -412,22 +425,22 @@ TALLER_HEIGHT_TEMPLATES = {
 
 
 def _taller_height_label(truth: dict) -> str:
-    higher = truth["height_x"] > truth["height_y"]
-    return "yes" if higher == (truth["asks"] == "higher") else "no"
+    return "higher" if truth["height_x"] > truth["height_y"] else "lower"
 
 
-@register("taller_height", sat_type="other", labels=("yes", "no"), recompute=_taller_height_label)
+@register("taller_height", sat_type="other", labels=("higher", "lower"), recompute=_taller_height_label)
 def taller_height(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
-    """Is the centre of X higher (or lower) than Y's, by world y of the centres; yes / no."""
+    """Is the centre of X higher (or lower) than Y's, by world y of the centres; yes / no. The label is X's relation
+    ("higher" / "lower"), balanced like every geometric label (and per category by the balancer); the word asked is
+    drawn independently, so yes and no are balanced too and neither says more than the other."""
     asks = pick(rng, ("higher", "lower"))
-    x_higher = (asks == "higher") == (target == "yes")
-    for x, y, yx, yy in _height_pairs(ctx, rng, x_higher):
-        ref = refer(ctx, [x, y], rng)
+    for x, y, yx, yy in _height_pairs(ctx, rng, target == "higher"):
+        ref = refer(ctx, [x, y], rng, target)
         if ref is None:
             continue
         (nx, ny), frames, images = ref
         tpl = pick(rng, TALLER_HEIGHT_TEMPLATES[asks])
-        choices, correct = _yes_no(target == "yes")
+        choices, correct = _yes_no(asks == target)
         return _finish(ctx, "taller_height", tpl.format(x=nx, y=ny), choices, correct, rng, [x, y], frames, images,
                        {"height_x": yx, "height_y": yy, "asks": asks}, target, template=tpl)
     return None
@@ -477,7 +490,7 @@ def relative_distance(ctx: QAContext, rng: np.random.Generator, target: str) -> 
         b_first = ((dab < dac) == (asks == "closer")) == (target == "first")
         if not b_first:
             b, c, dab, dac = c, b, dac, dab
-        ref = refer(ctx, [a, b, c], rng)
+        ref = refer(ctx, [a, b, c], rng, target)
         if ref is None:
             continue
         (na, nb, nc), frames, images = ref

@@ -10,19 +10,25 @@ from sat_env.backends.base import AgentPose
 # View composition (the question rules' view part, see qa.visibility): the median planar depth of the central patch
 # (CENTRE_PATCH of the width and of the height) is at least MIN_CENTRE_DEPTH; at most MAX_NEAR_SHARE of the image is
 # nearer than MIN_CENTRE_DEPTH (a wall edge or a shelf beside the camera); no single surface (an instance: a wall, a
-# room's floor, a piece of furniture) fills more than MAX_SURFACE_SHARE.
+# room's floor, a piece of furniture) fills more than MAX_SURFACE_SHARE...
 MIN_CENTRE_DEPTH = 0.5
 CENTRE_PATCH = 0.2
 MAX_NEAR_SHARE = 0.25
 MAX_SURFACE_SHARE = 0.6
+# ...and at least MIN_OBJECT_SHARE of the image shows objects (furniture and small objects, not walls, floors, doors or
+# windows): a view of bare walls asks nothing a person could see (1 sampled view in 20 was below it).
+MIN_OBJECT_SHARE = 0.05
 # Views are scored on 64 px renders: the choice keeps these margins inside the thresholds, so that the view at full
 # resolution passes them too.
 COMPOSITION_DEPTH_MARGIN = 0.1  # m
 COMPOSITION_SHARE_MARGIN = 0.05
 
 
-def composition_ok(ids: np.ndarray, depth: np.ndarray, depth_margin: float = 0.0, share_margin: float = 0.0) -> bool:
-    """Does a view (instance ids, planar depth) pass the composition thresholds, with margins inside them?"""
+def composition_ok(ids: np.ndarray, depth: np.ndarray, is_object: np.ndarray | None = None, depth_margin: float = 0.0,
+                   share_margin: float = 0.0) -> bool:
+    """Does a view (instance ids, planar depth) pass the composition thresholds, with margins inside them?
+    `is_object[i]` says whether instance id i is an object (furniture or a small object); without it the object
+    share is not checked."""
     h, w = ids.shape
     k = CENTRE_PATCH / 2
     patch = depth[int(h * (0.5 - k)):int(np.ceil(h * (0.5 + k))), int(w * (0.5 - k)):int(np.ceil(w * (0.5 + k)))]
@@ -31,7 +37,10 @@ def composition_ok(ids: np.ndarray, depth: np.ndarray, depth_margin: float = 0.0
     near = (depth > 0) & (depth < MIN_CENTRE_DEPTH + depth_margin)
     if near.mean() > MAX_NEAR_SHARE - share_margin:
         return False
-    counts = np.bincount(ids.ravel())
+    counts = np.bincount(ids.ravel(), minlength=1)
+    if is_object is not None and counts[: len(is_object)][is_object[: len(counts)]].sum() / ids.size < \
+            MIN_OBJECT_SHARE + share_margin:
+        return False
     counts[0] = 0  # nothing hit is no surface
     return counts.max() / ids.size <= MAX_SURFACE_SHARE - share_margin
 
@@ -60,9 +69,10 @@ def sample_views(backend, rng: np.random.Generator, n: int, candidates: int = 24
             backend.width, backend.height = saved
         images = [(v.ids, v.depth) for v in views]
         object_ids, records = views[0].object_ids, views[0].records
+    is_object = np.array([oid in records for oid in object_ids], dtype=bool)
     scored = []
     for (pose, tie), (ids, depth) in zip(drawn, images):
-        if not composition_ok(ids, depth, COMPOSITION_DEPTH_MARGIN, COMPOSITION_SHARE_MARGIN):
+        if not composition_ok(ids, depth, is_object, COMPOSITION_DEPTH_MARGIN, COMPOSITION_SHARE_MARGIN):
             continue
         n_obj = sum(1 for i in np.unique(ids) if i > 0 and object_ids[i] in records)
         scored.append((n_obj, tie, pose))

@@ -233,9 +233,8 @@ class SATQAEnv(gym.Env):
         rng = self.np_random
         fam, owed = None, False
         tried: set[str] = set()
+        # The house's views stay (a family that finds nothing in them is tried in the next house: see _slot_failed).
         for attempt in range(48):
-            if attempt and attempt % 16 == 0:
-                self._views = self._new_views() or self._views
             if attempt % 12 == 0:  # keep the family across views, redraw rarely
                 if fam is not None:
                     self._slot_failed(fam, owed)
@@ -249,7 +248,8 @@ class SATQAEnv(gym.Env):
             self._backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
             if k not in self._view_cache:
                 self._view_cache[k] = self._backend.view()
-            qa = sample_qa(fam, self._backend, rng, view=self._view_cache[k], target_label=self._targets.get(fam))
+            qa = sample_qa(fam, self._backend, rng, view=self._view_cache[k], target_label=self._targets.get(fam),
+                           balancer=self._balancer if attempt < 36 else None)
             if qa is None or len(qa.choices) > self.max_choices or len(qa.question) > MAX_QUESTION_CHARS:
                 continue
             key = (fam, pose, tuple(qa.objects), qa.answer)
@@ -257,7 +257,7 @@ class SATQAEnv(gym.Env):
                 continue
             if self._balancer is not None and attempt < 36 and \
                     not self._balancer.accept(qa, self._backend.scene.objects):
-                self._targets[fam] = None  # held back for these categories: try another label
+                self._targets[fam] = None  # rare (families choose objects the balancer allows): another label
                 continue
             self._seen.add(key)
             self._targets[fam] = None

@@ -146,6 +146,11 @@ def test_composition_by_hand():
     v = b.view()
     assert float(np.median(v.depth[100:124, 100:124])) > 0.5 and not composition_ok(v.ids, v.depth)
     assert ((v.depth > 0) & (v.depth < 0.5)).mean() == pytest.approx(0.41, abs=0.03)
+    # Facing the empty half of the room from its far corner: walls and floor, no object.
+    b.teleport(1.0, 5.0, 315.0, 0.0)
+    v = b.view()
+    is_object = np.array([oid in v.records for oid in v.object_ids], dtype=bool)
+    assert composition_ok(v.ids, v.depth) and not composition_ok(v.ids, v.depth, is_object)
 
 
 def test_chosen_views_are_well_composed():
