@@ -3,8 +3,8 @@
 Two baselines see no image, only the text, and are trained on half of a family's QAs and tested on the other half
 (two-fold). If one beats chance, the text leaks the answer:
 
-- *bag-of-words*: logistic regression on the question's and the choice's unigrams, their pairwise conjunctions and
-  the choice's position;
+- *bag-of-words*: logistic regression on the question's words and word pairs, the choice's words, their pairwise
+  conjunctions and the choice's position;
 - *blind*: logistic regression on what a bag of words cannot see, the categories of the named objects *in order*
   (first named, second named), the wording template, the choice (object names replaced by their slot), its
   position and, for numbers, its rank among the choices and its size bucket, with every context-choice
@@ -39,7 +39,11 @@ def _h(s: str) -> int:
 
 
 def choice_features(question: str, choice: str, position: int) -> list[int]:
-    q, c = sorted(set(_tokens(question))), sorted(set(_tokens(choice)))
+    words = _tokens(question)
+    # words and word pairs of the question: "turn right ... left or right" differs from "turn left ... left or right"
+    # only in a pair
+    q = sorted(set(words) | {f"{a}_{b}" for a, b in zip(words, words[1:])})
+    c = sorted(set(_tokens(choice)))
     feats = [_h(f"q:{w}") for w in q] + [_h(f"c:{w}") for w in c] + [_h(f"p:{position}")]
     feats += [_h(f"qc:{a}|{b}") for a in q for b in c]
     return feats
@@ -66,6 +70,9 @@ def blind_features(item, k: int) -> list[int]:
     ctx = [f"t:{template}", f"p:{pair}", f"tp:{template}|{pair}"]
     ctx += [f"c{i}:{t}" for i, t in enumerate(cats)] + [f"tc{i}:{template}|{t}" for i, t in enumerate(cats)]
     ch = [f"ch:{choice}", f"pos:{k}"]
+    named = [t for t in cats if category_name(t) in choices[k].lower()]
+    if named:  # a choice naming an object: its category too ("the chair" as the answer to "closer to the table")
+        ch.append(f"chc:{named[0]}")
     nums = [float(m.group()) if (m := _NUMBER.search(c)) else None for c in choices]
     if nums[k] is not None and all(v is not None for v in nums):
         ch += [f"rank:{sorted(nums).index(nums[k])}", f"size:{int(np.floor(np.log(max(nums[k], 1e-3)) / np.log(1.25)))}"]
@@ -195,8 +202,8 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
               progress=None, balance: bool = True, check_rules: bool = True) -> list[dict]:
     """Sample about `n` QAs spread over `families` from generated houses; return one stats row per family.
 
-    With `balance`, QAs pass a :class:`~qa.balance.CategoryBalancer` (as a dataset export does), so the audit
-    measures the data a model would be trained on; rejected samples count as failed attempts. ``success_rate`` is
+    With `balance`, families sample through a :class:`~qa.balance.CategoryBalancer` (as a dataset export does), so
+    the audit measures the data a model would be trained on. ``success_rate`` is
     accepted QAs per attempt (the target label is fixed in advance, for balance); ``view_rate`` is the fraction of
     attempted views on which the family has a valid instance for at least one answer label. With `check_rules`,
     every accepted QA is checked against the picture rules (qa.rulecheck) while its view is at hand.
@@ -217,7 +224,7 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
     # labels (e.g. 3 o'clock vs 5 o'clock), and redrawing on failure would skew the answers toward the easy ones.
     targets: dict[str, str | None] = {f: None for f in families}
     label_rng = np.random.default_rng(seed)
-    balancer = CategoryBalancer({f: fams[f].labels for f in families}) if balance else None
+    balancer = CategoryBalancer() if balance else None
     max_attempts = MAX_ATTEMPTS_PER_QA * per_family
 
     def unfinished(f):
@@ -242,10 +249,6 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
                 if qa is not None or any(sample_qa(f, backend, probe_rng, view=view, target_label=t) is not None
                                          for t in (labels or ()) if t != targets[f]):
                     stats[f].valid_views += 1
-                if qa is not None and balancer is not None and not balancer.accept(qa, backend.scene.objects):
-                    # Rare (families choose objects the balancer allows): the label is ahead for these categories,
-                    # e.g. in a "which object" form. Draw a new target (keeping it could stall the family).
-                    qa, targets[f] = None, None
                 if qa is not None:
                     targets[f] = None
                     stats[f].categories.append(category_key(qa, backend.scene.objects))

@@ -1,81 +1,97 @@
 """Balancing answers per category: a dataset-level guard against text-only shortcuts.
 
-Families balance their labels overall by construction, but the world has regularities: a bed is usually the one
-object straight ahead, books come in ones, a pillow is above a bed. A model that reads only the question can learn
-"bed -> straight" or "pillow first, bed second -> above". The :class:`CategoryBalancer` counts each answer label under
-several keys of a QA and accepts a new QA only if, under every key, its label is not ahead of that key's rarest
-label by more than ``slack``:
+Families balance their labels overall by construction (the target label is drawn uniformly), but the world has
+regularities: a bed is usually the one object straight ahead, books come in ones, a pillow is above a bed. A model
+that reads only the question can learn "bed -> straight" or "pillow first, bed second -> above".
 
-- the *ordered* tuple of the object categories the question names (first named, second named, ...);
-- each category in its slot ("pillow, named first"): most category pairs occur once or twice in a dataset, so pair
-  keys alone leave the label of a rare pair to the world's prior, which a model learns from the categories one by
-  one (the audit's blind baseline reached 0.74 on above_below with pair keys only).
+The :class:`CategoryBalancer` removes what the names say about the answer by acceptance sampling. For each family,
+``qa/data/label_prior.json`` (built by ``tools/build_label_prior.py`` from views of houses no split uses) holds how
+often each ordered tuple of categories (first named, second named, ...) is what the family picks for each target
+label: q(k | l). A question naming categories k with label l is accepted with probability
 
-Families ask :meth:`CategoryBalancer.allows` (through ``QAContext.open``) while they choose objects, so they pick
-objects whose keys are open instead of building questions that would be turned away. The wording needs no key: every
-family draws its template independently of the answer label, so the template says nothing about the answer (the
-audit's blind baseline, which sees the template, checks it).
+    a(k, l) = min over labels l' of q(k | l') / q(k | l),
 
-Over a dataset every key's labels end up (near) uniform, so neither the categories nor which of them comes first
-says anything about the answer.
+so that accepted questions have P(l | k) uniform: the categories, and which one comes first, say nothing about the
+answer. The decision is a draw from the sampler's own RNG, made while the family chooses its objects
+(``QAContext.open``), so a family turned away from one pair tries the next, and shards of an export need no shared
+state: the balance holds over the whole dataset, not within each shard. Tuples of categories seen too rarely to
+estimate are scored by their categories one slot at a time (the product of q(slot i = t_i | l)), which is what a
+model that learns category by category exploits; tuples of three by the first category with each of the others. Wording needs no key: every family draws its template
+independently of the answer. `sat audit`'s blind baseline (categories in order, template, choices) checks the result.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import functools
+import json
+from importlib import resources
+
+MIN_PAIR_SAMPLES = 20  # a category tuple seen this often (over all labels) is scored as a whole, else slot by slot
+SMOOTHING = 0.5  # additive smoothing of the counts (a label never seen with a tuple is rare, not impossible)
 
 
 def category_key(qa, records) -> tuple[str, ...]:
-    """The object types a QA names, in the order the QA lists them (``qa.objects``: the first-named object first),
-    from the scene's object records; count's one category."""
+    """The object types a QA is balanced on, in the order the question names them: ``truth["balanced_on"]`` where a
+    family records which objects it asked the balancer about (the one object a "which object" form is about, among
+    the others it marks), else ``qa.objects`` (the first-named object first); count's one category."""
     if qa.family == "count":
         return (qa.truth.get("object_type", ""),)
-    return tuple(records[o].object_type for o in qa.objects if o in records)
+    ids = qa.truth.get("balanced_on", qa.objects)
+    return tuple(records[o].object_type for o in ids if o in records)
 
 
-# How far a label may run ahead of the rarest one for a category in one slot. A category's slot key gathers every
-# question naming it there, so it fills up: a slack of 2 keeps what a model could learn from one category under
-# 2 / (its questions) while letting categories with a strong prior (a painting is above most things) still be asked.
-SLOT_SLACK = 2
+@functools.lru_cache(maxsize=1)
+def label_prior() -> dict:
+    """The measured q(categories | label) counts per family (qa/data/label_prior.json)."""
+    ref = resources.files("qa").joinpath("data/label_prior.json")
+    with ref.open("r", encoding="utf-8") as fh:
+        return json.load(fh)["families"]
 
 
 class CategoryBalancer:
-    """Accept or reject QAs so that answer labels stay near-uniform per family under every key of :func:`keys`.
+    """Accept a family's (categories, label) with the probability that makes labels independent of the categories.
 
     Args:
-        labels: family -> its label tuple (families without closed labels are always accepted).
-        slack: how far one label may run ahead of a key's rarest label.
+        prior: family -> counts as in qa/data/label_prior.json (default: that file).
     """
 
-    def __init__(self, labels: dict[str, tuple[str, ...] | None], slack: int = 1, slot_slack: int = SLOT_SLACK):
-        self.labels = labels
-        self.slack = slack
-        self.slot_slack = slot_slack
-        self.counts: dict[tuple, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    def __init__(self, prior: dict | None = None):
+        self.prior = label_prior() if prior is None else prior
 
-    def allows(self, family: str, categories: tuple[str, ...], label: str | None) -> bool:
-        """Would a QA of `family` naming `categories` (in order) with answer `label` be accepted?"""
-        labs = self.labels.get(family)
-        if not labs or label not in labs or not categories:
-            return True  # nothing named, nothing to balance per category (the target labels are uniform)
-        for k in keys(family, categories):
-            c = self.counts.get(k)
-            slack = self.slack if k[1] == "categories" else self.slot_slack
-            if c is not None and c.get(label, 0) - min(c.get(lab, 0) for lab in labs) >= slack:
-                return False
-        return True
+    def acceptance(self, family: str, categories: tuple[str, ...], label: str | None) -> float:
+        """a(k, l) for this family; 1 where the family, the label or the categories are not in the prior."""
+        fam = self.prior.get(family)
+        if fam is None or not categories or not fam["labels"].get(label):
+            return 1.0
+        labels = [lab for lab, n in fam["labels"].items() if n > 0]
+        key = "|".join(categories)
+        pair = fam["pairs"].get(key)
+        if pair is not None and sum(pair.values()) >= MIN_PAIR_SAMPLES:
+            n_keys = max(len(fam["pairs"]), 1)
+            q = {lab: (pair.get(lab, 0) + SMOOTHING) / (fam["labels"][lab] + SMOOTHING * n_keys) for lab in labels}
+        else:
+            if len(categories) != len(fam["slots"]):
+                return 1.0
 
-    def accept(self, qa, records) -> bool:
-        cats = category_key(qa, records)
-        if not self.allows(qa.family, cats, qa.label):
-            return False
-        if cats and self.labels.get(qa.family) and qa.label in self.labels[qa.family]:
-            for k in keys(qa.family, cats):
-                self.counts[k][qa.label] += 1
-        return True
+            def share(table: dict, key: str, lab: str) -> float:
+                return (table.get(key, {}).get(lab, 0) + SMOOTHING) / (fam["labels"][lab] + SMOOTHING * max(len(table), 1))
 
+            q = {}
+            for lab in labels:
+                if fam.get("with_first"):
+                    # q(a, b, c) ~ q(a, b) q(a, c) / q(a): the reference object with each option, whose affinity
+                    # ("a chair is near a table") is what the answer of a tuple of three hangs on
+                    p = share(fam["slots"][0], categories[0], lab)
+                    for k, table in enumerate(fam["with_first"], start=1):
+                        p *= share(table, f"{categories[0]}|{categories[k]}", lab) / share(fam["slots"][0], categories[0], lab)
+                else:
+                    p = 1.0
+                    for slot, t in zip(fam["slots"], categories):
+                        p *= share(slot, t, lab)
+                q[lab] = p
+        return min(q.values()) / q[label]
 
-def keys(family: str, categories: tuple[str, ...]) -> list[tuple]:
-    """The keys a QA's label is balanced under: its family with the ordered categories, and with each category in
-    its slot."""
-    return [(family, "categories", tuple(categories)), *[(family, f"slot {i}", c) for i, c in enumerate(categories)]]
+    def allows(self, family: str, categories: tuple[str, ...], label: str | None, rng) -> bool:
+        """Draw whether a question of `family` naming `categories` (in order) with answer `label` is kept."""
+        a = self.acceptance(family, tuple(categories), label)
+        return a >= 1.0 or float(rng.random()) < a

@@ -75,20 +75,21 @@ class QAContext:
         family: the family being sampled (set by qa.sampler.sample_qa).
     """
 
-    def __init__(self, backend, view=None, balancer=None, family: str | None = None):
+    def __init__(self, backend, view=None, balancer=None, family: str | None = None, rng=None):
         self.backend = backend
         self.view = view if view is not None else backend.view()
         self.balancer = balancer
         self.family = family
+        self.rng = rng
 
     def open(self, objs, label: str | None) -> bool:
         """May a question name these objects (candidates or object types, in the order the question names them) with
-        this answer label, by the category balancer (qa.balance) of the dataset being built? Always True without
-        one. Families ask it while they choose objects, so they skip objects the balancer would turn away."""
-        if self.balancer is None or self.family is None:
+        this answer label? The dataset's category balancer (qa.balance) draws the answer with the sampler's RNG;
+        always True without one. Families ask it while they choose objects, so one turned away tries the next."""
+        if self.balancer is None or self.family is None or self.rng is None:
             return True
         cats = tuple(o if isinstance(o, str) else o.object_type for o in objs)
-        return self.balancer.allows(self.family, cats, label)
+        return self.balancer.allows(self.family, cats, label, self.rng)
 
     # --- geometry of the current view ---------------------------------------------------------------------------
     @property
@@ -234,8 +235,8 @@ class QAContext:
         discs = [(p, r) for p, _, r in dots]
         if x_mark is not None:
             discs.append((x_mark, mk.x_radius(w, h)))
-        for i, (pi, ri) in enumerate(discs):  # marks must not hide each other either
-            if any(np.hypot(pi[0] - pj[0], pi[1] - pj[1]) < ri + rj for pj, rj in discs[i + 1:]):
+        for i, (pi, ri) in enumerate(discs):  # marks must not hide each other either (each inks within r + 0.5)
+            if any(np.hypot(pi[0] - pj[0], pi[1] - pj[1]) < ri + rj + 1 for pj, rj in discs[i + 1:]):
                 return False
         lw = mk.box_line_width(w, h)
         rings = [(c.box, lw) for c in boxes]

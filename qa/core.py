@@ -40,8 +40,8 @@ class QA:
         label: the canonical answer label used for balance statistics (e.g. "left", "yes", "closer").
         numeric: for metric questions, the true value (in `unit`) so answers can be scored by relative accuracy.
         unit: unit of `numeric` ("m", "cm", "deg", "count"...).
-        template: the question's wording before names were filled in (the category balancer keeps answers uniform
-            per wording, and the audit's blind baseline reads it).
+        template: the question's wording before names were filled in (the audit's blind baseline reads it; every
+            family draws it independently of the answer).
     """
 
     question: str

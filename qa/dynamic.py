@@ -2,8 +2,9 @@
 about on one marked frame (QA_SPEC.md, "Dynamic families"; reference/SAT.md section 1b).
 
 Every answer comes from geometry: executed (successful) actions and the poses they produce, object centres before
-and after a move, and for hypothetical motions the pose computed without executing anything. Pixels only decide
-which objects are visible (``ctx.candidates``) and where marks go.
+and after a move, and for hypothetical motions the pose computed without executing anything. Pixels decide which
+objects are visible (``ctx.candidates``), where marks go, whether the picture shows a move the way the geometry says
+(object_movement) and whether perspective's X stands on open floor; they never decide an answer.
 
 State: the sampler restores the agent pose after each family; ``object_movement`` also moves the displaced object
 back to its old position, so the scene is unchanged after every question of this module.
@@ -121,34 +122,35 @@ def ego_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | 
 
     Labels: rotated left / rotated right / did not move, uniform (SAT's "did not move" rate was 0.3). The answer
     string adds " and moved forward" when a MoveAhead was executed successfully. Distractors share the correct
-    answer's "moved forward" part (a random one when the camera did not move), so the suffix tells nothing.
+    answer's "moved forward" part, so the suffix tells nothing: when the camera did not move, the part is the one a
+    rotation drawn the same way would have had here (its MoveAhead may be blocked), so that it occurs as often with
+    "did not move" as with a rotation.
     """
     b = ctx.backend
     start = b.pose
     actions = []
-    if target != EGO_NONE:
-        direction = target.split()[-1]
-        deg = int(pick(rng, EGO_ROTATIONS))
-        act = "RotateLeft" if direction == "left" else "RotateRight"
-        res = b.step(act, degrees=deg)
-        actions.append({"action": act, "degrees": deg, "success": bool(res.success)})
-        if rng.random() < EGO_MOVE_PROB:
-            mag = float(pick(rng, EGO_MOVES))
-            res = b.step("MoveAhead", moveMagnitude=mag)
-            actions.append({"action": "MoveAhead", "magnitude": mag, "success": bool(res.success)})
-    after = b.view()
+    direction = target.split()[-1] if target != EGO_NONE else pick(rng, ("left", "right"))
+    deg = int(pick(rng, EGO_ROTATIONS))
+    act = "RotateLeft" if direction == "left" else "RotateRight"
+    res = b.step(act, degrees=deg)
+    actions.append({"action": act, "degrees": deg, "success": bool(res.success)})
+    if rng.random() < EGO_MOVE_PROB:
+        mag = float(pick(rng, EGO_MOVES))
+        res = b.step("MoveAhead", moveMagnitude=mag)
+        actions.append({"action": "MoveAhead", "magnitude": mag, "success": bool(res.success)})
+    moved = any(a["action"] == "MoveAhead" and a["success"] for a in actions)
+    if target == EGO_NONE:  # the motion only decided the suffix: the camera stays
+        _restore(b, start)
+        actions = []
+    after = b.view() if actions else ctx.view
     end = b.pose
     _restore(b, start)
     truth = {"actions": actions, "before": _pose_list(start), "after": _pose_list(end)}
     label = _ego_label(truth)
     if label != target:
         return None
-    moved = any(a["action"] == "MoveAhead" and a["success"] for a in actions)
-    if label == EGO_NONE:
-        suffix = " and moved forward" if rng.random() < 0.5 else ""
-    else:
-        suffix = " and moved forward" if moved else ""
-    truth["moved_forward"] = moved
+    suffix = " and moved forward" if moved else ""
+    truth["moved_forward"] = moved if label != EGO_NONE else False
     options = {"rotated left": "rotated left" + suffix, "rotated right": "rotated right" + suffix, EGO_NONE: EGO_NONE}
     correct_text = options[label] if label != EGO_NONE else EGO_NONE
     others = [v for k, v in options.items() if k != label]  # always all three: a choice set gives nothing away
@@ -232,7 +234,8 @@ OBJM_WHICH_NONE = "none of them"
 OBJM_WHICH_PROB = 0.3  # share of "which object moved" questions
 OBJM_MAX_OBJECTS = 6  # movable candidates tried per question (each try re-renders the after frame)
 # The geometric forecast of the picture check must clear its thresholds by this factor before a move is rendered:
-# occlusion and the frame's edges only ever make the picture change less than the forecast.
+# occlusion and the frame's edges mostly make the picture change less than the forecast, so moves that only just
+# clear it rarely pass the rendered check.
 FORECAST_SLACK = 1.05
 
 
@@ -294,7 +297,7 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
     cands = [c for c in ctx.candidates(rule=vis.MOVABLE, movable=True)
              if b.scene.objects[c.object_id].parent is None and (ctx.name(c) is not None or ctx.markable(c))]
     movable = [c for c in cands if ctx.open([c], target)]  # the ones the category balancer lets us ask about
-    if not cands:
+    if not movable:
         return None
     which_form = rng.random() < OBJM_WHICH_PROB
     order = [movable[i] for i in rng.permutation(len(movable))]
@@ -345,14 +348,18 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
         return None
     if target == "none":
         moved, after = None, ctx.view  # the scene is back as it was: the after frame is the first one
-    truth = {"camera": [*cam, ctx.yaw], "moved": moved, "distance": "horizontal xz from the first camera position"}
+    truth = {"camera": [*cam, ctx.yaw], "moved": moved, "distance": "horizontal xz from the first camera position",
+             "balanced_on": [obj.object_id]}
     label = _objm_label(truth)
     if label != target:
         return None
     frames = {"before": ctx.view.rgb, "after": after.rgb}
 
     if which_form:
-        others = [c for c in cands if c.object_id != obj.object_id and ctx.markable(c)]
+        # The others are of the moved object's category: which categories get moved (those that fit somewhere new) is
+        # a prior a model could answer from the names alone; among objects of one category only the picture tells.
+        others = [c for c in cands if c.object_id != obj.object_id and c.object_type == obj.object_type
+                  and ctx.markable(c)]
         others = [others[i] for i in rng.permutation(len(others))][: MAX_MARKED - 1]
         marked = [obj, *others]
         marked = [marked[i] for i in rng.permutation(len(marked))]
@@ -470,6 +477,7 @@ def action_consequence(ctx: QAContext, rng: np.random.Generator, target: str) ->
         action = _action_text(direction, deg, move)
         truth = {"camera": [*cam, yaw], "action": {"turn": _signed_turn(direction, deg), "move": move},
                  "pose_after": [float(nx), float(nz), float(nyaw)], "object": obj.object_id,
+                 "balanced_on": [obj.object_id],
                  "center": obj.center.tolist(), "distance_before": d0, "distance_after": d1,
                  "distance": "horizontal xz from the camera"}
         label = _conseq_label(truth)
@@ -607,9 +615,17 @@ PERSP_DIST = (
 )
 
 
+# Side labels carry the turn the question names: which side an object ends up on depends on the turn (objects in view
+# mostly lie beyond the X, so "turn right" would mostly answer "left"), and the question says which turn. Drawing
+# (turn, side) uniformly keeps the side independent of the words.
+PERSPECTIVE_SIDE_LABELS = ("left after turning left", "right after turning left", "left after turning right",
+                           "right after turning right")
+
+
 def _perspective_label(truth: dict) -> str:
     if truth["kind"] == "side":
-        return "right" if truth["bearing_from_x"] > 0 else "left"
+        side = "right" if truth["bearing_from_x"] > 0 else "left"
+        return f"{side} after turning {'right' if truth['turn'] > 0 else 'left'}"
     return "closer" if truth["distance_from_x"] < truth["distance_now"] else "further"
 
 
@@ -624,7 +640,7 @@ def _open_floor(ctx: QAContext, xz, pix: tuple[int, int]) -> bool:
     a = np.linspace(0.0, 2 * np.pi, 24, endpoint=False)
     rim = np.stack([xz[0] + vis.X_FLOOR_RADIUS * np.sin(a), np.zeros_like(a), xz[1] + vis.X_FLOOR_RADIUS * np.cos(a)], 1)
     rp, rd = cam.project(rim)
-    rp = rp[rd > 0]
+    rp = np.concatenate([rp[rd > 0] - 1.0, rp[rd > 0] + 1.0])  # a pixel of padding: the rim is sampled, not traced
     x0 = int(max(0, np.floor(min(pix[0] - r - 1, *rp[:, 0]))))
     x1 = int(min(w - 1, np.ceil(max(pix[0] + r + 1, *rp[:, 0]))))
     y0 = int(max(0, np.floor(min(pix[1] - r - 1, *rp[:, 1]))))
@@ -677,20 +693,23 @@ def _x_points(ctx: QAContext, rng: np.random.Generator):
                 return
 
 
-@register("perspective", sat_type="perspective", labels=("left", "right", "closer", "further"), dynamic=True,
+@register("perspective", sat_type="perspective", labels=(*PERSPECTIVE_SIDE_LABELS, "closer", "further"), dynamic=True,
           recompute=_perspective_label)
 def perspective(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
     """Hypothetical teleport to a visible reachable floor point X facing yaw +-90 deg: is object n to my left or
-    right (sign of its bearing from the new pose; near straight ahead/behind rejected), or will it be closer or
-    further (horizontal distance from X vs from the camera, change over 0.5 m, SAT)? The correct index is explicit
+    right (sign of its bearing from the new pose; near straight ahead/behind rejected; the label names the turn too,
+    PERSPECTIVE_SIDE_LABELS), or will it be closer or further (horizontal distance from X vs from the camera, change
+    over 0.5 m, SAT)? The correct index is explicit
     (SAT's "Closer" was always listed first). The X stands on open floor (_open_floor); the dot and the X must leave
     the object visible and not overlap."""
     cands = [c for c in ctx.candidates(rule=vis.DYNAMIC) if ctx.markable(c)]
     if not cands:
         return None
     cam, yaw = ctx.cam_xz, ctx.yaw
+    side_kind = target in PERSPECTIVE_SIDE_LABELS
     for xz, pix in _x_points(ctx, rng):
-        direction = pick(rng, ("left", "right"))
+        # the turn: the target's for side questions; drawn for distance ones (the distance does not depend on it)
+        direction = target.split()[-1] if side_kind else pick(rng, ("left", "right"))
         new_yaw = (yaw + _signed_turn(direction, PERSPECTIVE_TURN)) % 360.0
         for i in rng.permutation(len(cands)):
             obj = cands[i]
@@ -699,7 +718,7 @@ def perspective(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
             truth = {"camera": [*cam, yaw], "x_point": [float(xz[0]), float(xz[1])], "x_pixel": list(pix),
                      "turn": _signed_turn(direction, PERSPECTIVE_TURN), "yaw_at_x": new_yaw,
                      "center": obj.center.tolist(), "object": obj.object_id}
-            if target in ("left", "right"):
+            if side_kind:
                 bx = bearing(obj.center, (float(xz[0]), float(xz[1])), new_yaw)
                 if abs(bx) < PERSPECTIVE_SIDE_MIN or abs(bx) > 180 - PERSPECTIVE_SIDE_MIN:
                     continue
@@ -719,7 +738,7 @@ def perspective(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
             name = ctx.name(obj, mark="1")
             tpl = pick(rng, PERSP_SIDE if truth["kind"] == "side" else PERSP_DIST).replace("{dir}", direction)
             options = ["left", "right"] if truth["kind"] == "side" else ["closer", "further"]
-            choices, correct = shuffle_choices(options, options.index(label), rng)
+            choices, correct = shuffle_choices(options, options.index(label.split()[0]), rng)
             return QA(tpl.format(obj=name), choices, correct, "perspective", "perspective", ["marked"],
                       {"view": ctx.view.rgb, "marked": marked}, [obj.object_id], truth, label, template=tpl)
     return None

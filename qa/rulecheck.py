@@ -9,8 +9,10 @@ threshold by more than the measurement's own resolution (the ``TOL_*`` constants
 
 Rules (``RULES``), each True (broken), False (kept) or None (does not apply to the QA):
 
-- ``cut_off``: a named or marked object has less than its family's share of its 3D box inside the frame.
-- ``too_small``: a named or marked object's 2D box or mask is below its family's pixel thresholds.
+- ``cut_off``: a named or marked object has less than its family's share of its 3D box inside the frame (or, for
+  the families that keep marked objects off the border, its 2D box comes too close to the border).
+- ``too_small``: a named or marked object's 2D box or mask is below its family's pixel thresholds, or it is beyond
+  its family's distance limit.
 - ``mark_cover``: the marks cover more than MAX_MARK_COVER of a marked object's visible pixels.
 - ``count``: count's answer is not the number of clearly visible instances, or an instance is ambiguous.
 - ``picture``: the picture contradicts the 3D answer (which object looks nearer / higher / further left; how the
@@ -64,13 +66,25 @@ def _points(view, mask: np.ndarray) -> np.ndarray:
     return np.asarray(cam.position) + view.depth[mask][:, None] * cam.pixel_rays()[mask]
 
 
-def _too_small(rule, view, mask: np.ndarray) -> bool:
+def _too_small(rule, view, mask: np.ndarray, rec) -> bool:
+    """Below the family's pixel thresholds, or beyond its distance limit."""
     h, w = mask.shape
     ys, xs = np.nonzero(mask)
     if len(xs) == 0:
         return True
     area = (xs.max() - xs.min() + 1) * (ys.max() - ys.min() + 1)
-    return area < rule.min_box_area * w * h / 512 ** 2 or len(xs) < rule.min_fill * area
+    far = np.linalg.norm(np.asarray(rec.center) - np.asarray(view.camera.position)) > rule.max_distance
+    return area < rule.min_box_area * w * h / 512 ** 2 or len(xs) < rule.min_fill * area or bool(far)
+
+
+def _on_border(rule, mask: np.ndarray) -> bool:
+    """For rules that keep objects off the border: the 2D box comes closer to the border than the rule allows."""
+    if not rule.off_border:
+        return False
+    h, w = mask.shape
+    ys, xs = np.nonzero(mask)
+    e = vis.EDGE_MARGIN_FRACTION * max(w, h)
+    return bool(len(xs) and (xs.min() < e or ys.min() < e or xs.max() > w - 1 - e or ys.max() > h - 1 - e))
 
 
 def _centroid(mask: np.ndarray) -> tuple[float, float]:
@@ -130,11 +144,14 @@ def _moved_frame(qa, backend):
     """(view before, view after) of object_movement's move, rendered again from the recorded positions."""
     m = qa.truth["moved"]
     before = backend.view()
-    backend.place_object(m["object_id"], m["new"][0], m["new"][2])
+    if not backend.place_object(m["object_id"], m["new"][0], m["new"][2]):
+        raise RuntimeError(f"the rule check could not move {m['object_id']} where object_movement had moved it")
     try:
         after = backend.view()
     finally:
-        backend.place_object(m["object_id"], m["old"][0], m["old"][2])
+        back = backend.place_object(m["object_id"], m["old"][0], m["old"][2])
+        if not back:
+            raise RuntimeError(f"the rule check could not put {m['object_id']} back: {back.error}")
     return before, after
 
 
@@ -231,8 +248,9 @@ def check(qa, view, backend, rng: np.random.Generator | None = None) -> dict[str
         for oid in qa.objects:
             rec = named.records[oid]
             share = in_frame(named.camera, rec, rng)
-            cut |= share < rule.min_in_frame - TOL_IN_FRAME
-            small |= _too_small(rule, named, _mask(named, oid))
+            m = _mask(named, oid)
+            cut |= share < rule.min_in_frame - TOL_IN_FRAME or _on_border(rule, m)
+            small |= _too_small(rule, named, m, rec)
         out["cut_off"], out["too_small"] = bool(cut), bool(small)
     marked = [r for r in qa.images if r.endswith("marked")]
     if marked:

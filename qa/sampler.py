@@ -32,9 +32,9 @@ def sample_qa(family: str, backend, rng: np.random.Generator, view=None, target_
     Dynamic families move the camera or an object through the backend; the agent pose is restored afterwards and
     a displaced object is put back, so the scene is unchanged for the next question. Returns None when the view has
     no valid instance for this family (callers that want balanced labels keep the same target label across views
-    until one yields it: families succeed more often for some labels than others). With the dataset's `balancer`
-    (qa.balance), families choose objects whose category keys are open for the target label (the caller still calls
-    ``balancer.accept``).
+    until one yields it: families succeed more often for some labels than others). With a
+    :class:`~qa.balance.CategoryBalancer`, families keep objects whose categories the balancer accepts for the
+    target label (drawn with `rng`), so that the categories named say nothing about the answer.
     """
     fams = load_families()
     if family not in fams:
@@ -45,7 +45,7 @@ def sample_qa(family: str, backend, rng: np.random.Generator, view=None, target_
     if target_label is None and fam.labels:
         target_label = fam.labels[int(rng.integers(len(fam.labels)))]
     pose = backend.pose
-    ctx = QAContext(backend, view, balancer=balancer, family=fam.name)
+    ctx = QAContext(backend, view, balancer=balancer, family=fam.name, rng=rng)
     try:
         qa = fam.sample(ctx, rng, target_label)
     finally:

@@ -12,7 +12,8 @@ An object a question names or marks must
    ``max_distance``;
 2. be in the frame: at least ``min_in_frame`` of its 3D box (by volume) inside the camera's view frustum
    (:data:`MIN_IN_FRAME`; :data:`MIN_IN_FRAME_SIZED` for size and metric questions, whose answer is the whole
-   object's extent); dynamic families also keep the 2D box off the image border;
+   object's extent); the families that mark an object for a hypothetical motion (action_consequence, goal_aiming,
+   perspective) also keep its 2D box off the image border;
 3. stay visible once marked: all marks drawn on the image together cover at most :data:`MAX_MARK_COVER` of its
    visible pixels (dots are sized from the image and the object, boxes are drawn outside the object's 2D box).
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import string
 from collections import OrderedDict
@@ -18,8 +19,8 @@ MAX_CHOICE_CHARS = 96
 MAX_IMAGES = 2
 HOUSE_CACHE = 8  # fresh generated houses kept (a seeded reset may come back to one)
 POOL_CACHE = 256  # houses kept when drawing from a pool of seeds (~100 KB each)
-MAX_OWED = 3  # questions a family can be owed: a family the houses rarely allow does not stall the others
-TARGET_PATIENCE = 3  # a family's target label is kept through this many houses that could not ask it, then redrawn
+MAX_OWED = 10  # questions a family can be owed (a family the houses rarely allow does not stall the others for long)
+TARGET_PATIENCE = 10  # a family's target label is kept through this many houses that could not ask it, then redrawn
 
 
 class SATQAEnv(gym.Env):
@@ -75,8 +76,8 @@ class SATQAEnv(gym.Env):
       from instead of fresh generated houses: a fixed pool makes resets cheap.
     - ``house_config``: dict or :class:`~sat_env.scene.HouseConfig` for generated houses.
     - ``render_mode``: ``"rgb_array"``: the question's images beside a top-down map with the agent.
-    - ``balance_categories``: keep answer labels uniform per family and per set of object categories named, across
-      the env's episodes since the last seeded reset (default True; see :mod:`qa.balance`).
+    - ``balance_categories``: make the answer independent of the object categories a question names, in order, by
+      acceptance sampling against measured label priors (default True; see :mod:`qa.balance`).
 
     ``info`` carries ``family``, ``sat_type``, ``scene_id`` and ``num_choices`` of the current question, and after a
     step ``answered`` = {family, correct}. Privileged ground truth (the correct index) is available only through
@@ -134,9 +135,9 @@ class SATQAEnv(gym.Env):
         })
         from qa.balance import CategoryBalancer
 
-        # Per-category answer balance across this env's episodes (see qa.balance): a model cannot learn answers
-        # from object names. Off with balance_categories=False.
-        self._balancer = CategoryBalancer({f: fams[f].labels for f in self.families}) if balance_categories else None
+        # Answers independent of the categories named (see qa.balance): a model cannot learn answers from object
+        # names. Off with balance_categories=False.
+        self._balancer = CategoryBalancer() if balance_categories else None
         # Answer labels and family shares hold to what was drawn, whatever each one's yield: a family's target label
         # stays drawn until a question with it is asked (some labels are rarer in the world than others), and a
         # family that found no question in a house is owed one later (so low-yield families keep their mix weight).
@@ -150,7 +151,7 @@ class SATQAEnv(gym.Env):
         self._views: list = []
         self._view_cache: dict = {}  # index into _views -> rendered View (the scene is restored after every QA)
         self._asked = 0
-        self._seen: set = set()  # (family, pose, objects, answer) asked in this house: no question twice
+        self._seen: set = set()  # (family, pose, answer, truth) asked in this house: no question twice
         self._failed_here: set = set()  # families that found no question in this house (not tried again here)
 
     @staticmethod
@@ -193,8 +194,6 @@ class SATQAEnv(gym.Env):
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         if seed is not None:  # a seeded reset starts afresh: same seed, same episode
-            if self._balancer is not None:
-                self._balancer.counts.clear()
             self._targets.clear()
             self._target_fails.clear()
             self._owed.clear()
@@ -202,7 +201,9 @@ class SATQAEnv(gym.Env):
 
         if self._backend is None:
             self._backend = make_backend(self.backend, width=self.width, height=self.height)
-        for _ in range(10):
+        for tries in range(10):
+            if tries >= 2:  # two houses without a single question: the pending target labels are too rare here
+                self._targets.clear()
             scene_id, house, fresh = self._house(self.np_random)
             # Families restore the scene after every QA, so the same house need not be rebuilt (a seeded reset
             # always rebuilds: same seed, same bytes, whatever ran before).
@@ -249,15 +250,11 @@ class SATQAEnv(gym.Env):
             if k not in self._view_cache:
                 self._view_cache[k] = self._backend.view()
             qa = sample_qa(fam, self._backend, rng, view=self._view_cache[k], target_label=self._targets.get(fam),
-                           balancer=self._balancer if attempt < 36 else None)
+                           balancer=self._balancer)
             if qa is None or len(qa.choices) > self.max_choices or len(qa.question) > MAX_QUESTION_CHARS:
                 continue
-            key = (fam, pose, tuple(qa.objects), qa.answer)
-            if key in self._seen:  # the same view, objects and answer in other words: not a new question
-                continue
-            if self._balancer is not None and attempt < 36 and \
-                    not self._balancer.accept(qa, self._backend.scene.objects):
-                self._targets[fam] = None  # rare (families choose objects the balancer allows): another label
+            key = (fam, pose, qa.answer, json.dumps(qa.truth, sort_keys=True, default=str))
+            if key in self._seen:  # the same view, facts and answer in other words: not a new question
                 continue
             self._seen.add(key)
             self._targets[fam] = None
@@ -284,18 +281,23 @@ class SATQAEnv(gym.Env):
                 self._targets[fam], self._target_fails[fam] = None, 0
 
     def _pick_family(self, rng, names: list[str], p: np.ndarray, tried: set[str]) -> tuple[str, bool]:
-        """(family, owed) of the next attempts: the one owed the most questions (ties by name) among those neither
-        tried for this question nor failed in this house, else one drawn by the mix weights among those (among the
-        untried, then among all, when none is left)."""
+        """(family, owed) of the next attempts: the one owed the most questions (ties by mix order) among those neither
+        tried for this question nor failed in this house; else one drawn by the mix weights among those not tried,
+        where a draw of a family that failed in this house is owed to the next house and drawn again among the rest
+        (so that a family that is rare in houses keeps its share of the mix)."""
         fresh = [f not in tried and f not in self._failed_here for f in names]
         owed = [f for f, ok in zip(names, fresh) if ok and self._owed.get(f)]
         if owed:
             return max(owed, key=lambda f: self._owed[f]), True
-        for allowed in (fresh, [f not in tried for f in names]):
-            w = np.where(allowed, p, 0.0)
+        untried = np.where([f not in tried for f in names], p, 0.0)
+        pick = names[int(rng.choice(len(names), p=untried / untried.sum()))] if untried.sum() > 0 else \
+            names[int(rng.choice(len(names), p=p))]
+        if pick in self._failed_here:
+            self._owed[pick] = min(self._owed.get(pick, 0) + 1, MAX_OWED)
+            w = np.where(fresh, p, 0.0)
             if w.sum() > 0:
-                return names[int(rng.choice(len(names), p=w / w.sum()))], False
-        return names[int(rng.choice(len(names), p=p))], False
+                pick = names[int(rng.choice(len(names), p=w / w.sum()))]
+        return pick, False
 
     def step(self, action):
         if self._qa is None:

@@ -40,12 +40,12 @@ def polar(b_deg, d, cam=(3.0, 1.0)):
 DRESSER = polar(-20, 2.2)
 ARMCHAIR = polar(30, 3.2)
 CHAIR = (3.0, 4.0)  # the fridge's place (named for the hand-worked action_consequence distances)
-LONE_CHAIR = (3.0, 3.2)  # the perspective house: a single armchair 2.2 m straight ahead
+LONE_CHAIR = (3.0, 3.4)  # the perspective house: a single armchair 2.4 m straight ahead
 
 
-def make(objects, agent=(3.0, 1.0, 0.0), size=W):
+def make(objects, agent=(3.0, 1.0, 0.0), size=W, room=(0, 0, 6, 6)):
     b = EmbeddedBackend(width=size, height=size)
-    b.load(simple_house([("LivingRoom", 0, 0, 6, 6)], objects=objects, agent=agent))
+    b.load(simple_house([("LivingRoom", *room)], objects=objects, agent=agent))
     return b
 
 
@@ -60,7 +60,8 @@ def sim():
 def lone_chair():
     # 224 px: at 128 px the X mark (6 px at least, to stay visible) must clear so much of the image around it that
     # few floor points of this small room qualify.
-    b = make([(asset("ArmChair"), *LONE_CHAIR, 0.0)], size=224)
+    # A room 10 m wide (x from -2 to 8): floor far enough to the sides for an X from which the armchair is further.
+    b = make([(asset("ArmChair"), *LONE_CHAIR, 0.0)], size=224, room=(-2, 0, 8, 6))
     yield b
     b.close()
 
@@ -223,7 +224,7 @@ def test_action_consequence_by_hand():
     # Turn left 60 and move 1 m from (3, 1) facing +z: end at (3 - sin 60, 1 + cos 60) = (2.134, 1.5), yaw 300.
     x, z, y = _hypo_pose((3.0, 1.0), 0.0, -60.0, 1.0)
     assert (x, z, y) == pytest.approx((3 - math.sqrt(3) / 2, 1.5, 300.0))
-    # The chair at (3, 4) was 3 m away; now sqrt(0.75 + 6.25) = 2.646 m: closer by 0.35 m > 0.2 m.
+    # The fridge at (3, 4) was 3 m away; now sqrt(0.75 + 6.25) = 2.646 m: closer by 0.35 m > 0.2 m.
     d = math.hypot(CHAIR[0] - x, CHAIR[1] - z)
     assert d == pytest.approx(math.sqrt(7.0)) and 3.0 - d > 0.2
 
@@ -274,12 +275,13 @@ def test_goal_aiming(sim, label, obj, k):
 # --- perspective ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("label", ["left", "right", "closer", "further"])
+@pytest.mark.parametrize("label", ["left after turning left", "right after turning left", "left after turning right",
+                                   "right after turning right", "closer", "further"])
 def test_perspective(lone_chair, label):
     b = lone_chair
     cam = b.camera()
     view = b.view()
-    for qa in draw("perspective", b, label, seeds=range(6)):
+    for qa in draw("perspective", b, label, seeds=range(24)):
         t = qa.truth
         assert qa.images == ["marked"] and "view" in qa.frames
         assert not np.array_equal(qa.frames["marked"], qa.frames["view"])
@@ -289,14 +291,17 @@ def test_perspective(lone_chair, label):
         pix, depth = cam.project(np.array([xx, 0.0, xz]))
         assert (int(pix[0]), int(pix[1])) == tuple(t["x_pixel"])
         assert abs(view.depth[int(pix[1]), int(pix[0])] - depth) < 0.05
-        if label in ("left", "right"):
-            # Chair straight ahead of the original camera at z = 3. Turned right (facing +x) the observer's right is
-            # -z: the chair is on the left iff it is farther along +z than X. Turned left (facing -x): the reverse.
+        if label not in ("closer", "further"):
+            # The armchair is straight ahead of the original camera at z = 3.4. Turned right (facing +x) the observer's
+            # right is -z: it is on the left iff it is farther along +z than X. Turned left (facing -x): the reverse.
             turned_right = t["turn"] > 0
+            side = "right" if turned_right else "left"
+            assert turned_right == label.endswith("right") and (f"turn {side}" in qa.question or f"to the {side}" in
+                                                                 qa.question or f"degrees to the {side}" in qa.question)
             chair_beyond = LONE_CHAIR[1] > xz
             expect = ("left" if chair_beyond else "right") if turned_right else ("right" if chair_beyond else "left")
-            assert label == expect
-            assert qa.answer == label and sorted(qa.choices) == ["left", "right"]
+            assert label.split()[0] == expect
+            assert qa.answer == expect and sorted(qa.choices) == ["left", "right"]
         else:
             d_now, d_x = math.hypot(LONE_CHAIR[0] - 3.0, LONE_CHAIR[1] - 1.0), math.hypot(LONE_CHAIR[0] - xx, LONE_CHAIR[1] - xz)
             assert abs(d_x - d_now) > 0.5 and (d_x < d_now) == (label == "closer")
