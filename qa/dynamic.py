@@ -239,11 +239,18 @@ OBJM_MAX_OBJECTS = 6  # movable candidates tried per question (each try re-rende
 FORECAST_SLACK = 1.05
 
 
+# The labels: the side the object moved to and whether towards or away from the camera, or none. Both parts are in
+# the answer text, so both are drawn: a move the picture check lets through is more often towards the camera (the
+# object grows) than away, and a drawn side alone would let "towards" be the better guess.
+OBJM_LABELS = ("left, towards", "left, away", "right, towards", "right, away", "none")
+
+
 def _objm_label(truth: dict) -> str:
     if truth["moved"] is None:
         return "none"
     m = truth["moved"]
-    return "right" if m["lateral_new"] > m["lateral_old"] else "left"
+    side = "right" if m["lateral_new"] > m["lateral_old"] else "left"
+    return f"{side}, {'towards' if m['distance_new'] < m['distance_old'] else 'away'}"
 
 
 def _objm_toward(m: dict) -> str:
@@ -277,13 +284,12 @@ def _move_looks_right(ctx: QAContext, before, after_cand, after_view, towards: b
     return (shift if right else -shift) >= vis.PICTURE_SHIFT_MARGIN
 
 
-@register("object_movement", sat_type="obj_movement", labels=("left", "right", "none"), dynamic=True,
-          recompute=_objm_label)
+@register("object_movement", sat_type="obj_movement", labels=OBJM_LABELS, dynamic=True, recompute=_objm_label)
 def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
     """One movable floor object is displaced by 0.25 / 0.5 m in x and/or z (SAT), or nothing moves.
 
-    Labels: left / right (lateral displacement in the first camera frame) / none; towards / away (horizontal
-    distance from the first camera position, old vs new centre) is drawn uniformly as a second target. A move is
+    Labels (OBJM_LABELS): left / right (lateral displacement in the first camera frame) with towards / away
+    (horizontal distance from the first camera position, old vs new centre), or none. A move is
     kept only where the picture agrees: the object's visible pixels grow (towards) or shrink (away) by
     PICTURE_SIZE_RATIO and their centroid shifts PICTURE_SHIFT_MARGIN of the width to the answer's side. Only objects
     standing on the floor are moved (with what stands on them): one on a receptacle could drop to the floor and could
@@ -303,8 +309,11 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
     order = [movable[i] for i in rng.permutation(len(movable))]
     # The search runs for "none" too (with a random direction) and its move is then discarded: "no objects moved"
     # is asked exactly where a valid move existed, so every label has the same preconditions (equal yields).
-    side = target if target != "none" else pick(rng, ("left", "right"))
-    toward = "towards" if rng.random() < 0.5 else "away from"
+    if target == "none":
+        side, toward = pick(rng, ("left", "right")), pick(rng, ("towards", "away from"))
+    else:
+        side, way = target.split(", ")
+        toward = "towards" if way == "towards" else "away from"
     moved = None
     for obj in order[:OBJM_MAX_OBJECTS]:
         rec = b.scene.objects[obj.object_id]
@@ -389,7 +398,7 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
     if moved is None:
         lr, ta = pick(rng, ("left", "right")), pick(rng, ("towards", "away from"))
     else:
-        lr, ta = label, _objm_toward(moved)
+        lr, ta = label.split(",")[0], _objm_toward(moved)
     flip = {"left": "right", "right": "left", "towards": "away from", "away from": "towards"}
     said = f"{name} was moved {lr} and {ta} the camera"
     wrong = f"{name} was moved {flip[lr]} and {flip[ta]} the camera"
@@ -526,10 +535,23 @@ GOAL_FOLLOWUP = (
     "I need to go to {obj}. If I turn {turn}, will I be facing further away from it than now?",
 )
 GOAL_STRAIGHT = "look straight"
-# Turn sizes k in the choices. k is drawn first, uniformly, for every label (a left/right answer needs an object
-# whose |bearing| rounds to k): were k taken from the geometry for left/right but drawn for "straight", its value
-# would tell a text-only model which answer is right.
+# Turn sizes k in the choices: a left/right answer's k is its object's |bearing| rounded to 10 (SAT), one of GOAL_K.
+# "straight" has no k of its own, yet its choices show one: it is drawn with the frequencies turn answers have
+# (goal_turn_k(), measured by tools/build_label_prior.py), so that k says nothing about which answer is right. Drawn
+# uniformly it would: objects at 20 degrees are more often in view than at 40, and a text-only model would read
+# "by 40 degrees" as "look straight".
 GOAL_K = (20, 30, 40)
+
+
+def goal_turn_k() -> dict[int, float]:
+    """k -> share of left/right goal_aiming answers with that k (qa/data/label_prior.json; uniform if absent)."""
+    from qa.balance import label_prior
+
+    counts = {int(k): n for k, n in label_prior().get("goal_aiming", {}).get("turn_k", {}).items() if int(k) in GOAL_K}
+    total = sum(counts.values())
+    if not total:
+        return {k: 1 / len(GOAL_K) for k in GOAL_K}
+    return {k: counts.get(k, 0) / total for k in GOAL_K}
 
 
 def _goal_label(truth: dict) -> str:
@@ -556,8 +578,7 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
     """
     cands = [c for c in ctx.candidates(rule=vis.DYNAMIC) if ctx.markable(c)]
     order = [cands[i] for i in rng.permutation(len(cands))]
-    want_k = int(pick(rng, GOAL_K))
-    matches = []  # (object, bearing, truth) with the target label and a turn k in GOAL_K
+    found = None  # (object, bearing, truth, label): the first with the target label and, for a turn, a k in GOAL_K
     for obj in order:
         bng = bearing(obj.center, ctx.cam_xz, ctx.yaw)
         if abs(abs(bng) - BEARING_STRAIGHT) < BEARING_MARGIN:
@@ -567,13 +588,16 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
         label = _goal_label(truth)
         if label != target or (label != "straight" and _round10(bng) not in GOAL_K) or not ctx.open([obj], label):
             continue
-        matches.append((obj, bng, truth, label))
-    # Prefer the drawn k (spreads k over GOAL_K); any k in GOAL_K otherwise (both turn options carry the same k,
-    # so k says nothing about the answer).
-    if not matches:
+        found = (obj, bng, truth, label)
+        break
+    if found is None:
         return None
-    obj, bng, truth, label = min(matches, key=lambda m: m[3] != "straight" and _round10(m[1]) != want_k)
-    k = want_k if label == "straight" else _round10(bng)
+    obj, bng, truth, label = found
+    if label == "straight":
+        shares = goal_turn_k()
+        k = int(GOAL_K[rng.choice(len(GOAL_K), p=[shares[g] for g in GOAL_K])])
+    else:
+        k = _round10(bng)
     truth["k"] = k
     frames = {"view": ctx.view.rgb, "marked": ctx.dots([(obj, "1")])}
     name = ctx.name(obj, mark="1")

@@ -172,7 +172,7 @@ def _picture(qa, view, backend) -> bool | None:
         if (grow if towards else 1 / grow) < vis.PICTURE_SIZE_RATIO - TOL_COVER:
             return True
         shift = (_centroid(ma)[0] - _centroid(mb)[0]) / cam.width
-        right = qa.label == "right"
+        right = qa.label.split(",")[0] == "right"  # "right, towards" / "right, away"
         return (shift if right else -shift) < vis.PICTURE_SHIFT_MARGIN - TOL_PIXELS
     x, y = (_mask(view, o) for o in qa.objects[:2])
     if f == "closer_to_camera":

@@ -5,7 +5,8 @@ The category balancer (qa/balance.py) accepts a question naming categories k wit
 min over l' of q(k | l') / q(k | l), so that the names say nothing about the answer. q(k | l) is measured here: on
 sampled views of generated houses, every family with answer labels is asked for every label (no balancer), and the
 ordered category tuple of each question it returns is counted, as a whole, slot by slot, and (for tuples of three or
-more) the first slot with each later one.
+more) the first slot with each later one. For goal_aiming it also counts the turn size k of left/right answers, which
+"straight" answers draw their k from (qa.dynamic.goal_turn_k).
 
 Usage:
     python tools/build_label_prior.py [--houses 600] [--first-seed 1200000] [--size 224] [--out PATH]
@@ -58,6 +59,7 @@ def main(argv=None) -> int:
     # slot 0 with each later slot (relative_distance's reference object with each option): the scores of tuples of
     # three, which are too many to count whole
     with_first = {f: defaultdict(lambda: defaultdict(lambda: defaultdict(int))) for f in fams}
+    turn_k = defaultdict(int)  # goal_aiming: k of left/right answers (what "straight" draws its k from)
     backend = EmbeddedBackend(width=a.size, height=a.size)
     views = 0
     for i, seed in enumerate(range(a.first_seed, a.first_seed + a.houses)):
@@ -74,6 +76,8 @@ def main(argv=None) -> int:
                         continue
                     cats = category_key(qa, backend.scene.objects)
                     labels[f][lab] += 1
+                    if f == "goal_aiming" and lab != "straight":
+                        turn_k[str(qa.truth["k"])] += 1
                     pairs[f]["|".join(cats)][lab] += 1
                     for k, t in enumerate(cats):
                         slots[f][k][t][lab] += 1
@@ -99,6 +103,8 @@ def main(argv=None) -> int:
         if with_first[f]:
             out["families"][f]["with_first"] = [{p: dict(sorted(v.items())) for p, v in sorted(with_first[f][k].items())}
                                                 for k in range(1, n_slots)]
+    if "goal_aiming" in fams:
+        out["families"]["goal_aiming"]["turn_k"] = dict(sorted(turn_k.items()))
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w", encoding="utf-8") as fh:
         json.dump(out, fh, indent=None, sort_keys=True, separators=(",", ":"))

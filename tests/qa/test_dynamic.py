@@ -170,11 +170,13 @@ def test_camera_translation(sim, label):
 def test_object_movement_label_by_hand():
     # Camera yaw 0: +x is the camera's right. +0.5 m along x moved right; a move toward the camera is "towards".
     t = {"moved": {"lateral_old": 0.0, "lateral_new": 0.5, "distance_old": 3.0, "distance_new": 2.8}}
-    assert FAMILIES["object_movement"].recompute(t) == "right"
+    assert FAMILIES["object_movement"].recompute(t) == "right, towards"
+    t["moved"]["distance_new"] = 3.2
+    assert FAMILIES["object_movement"].recompute(t) == "right, away"
     assert FAMILIES["object_movement"].recompute({"moved": None}) == "none"
 
 
-@pytest.mark.parametrize("label", ["left", "right", "none"])
+@pytest.mark.parametrize("label", ["left, towards", "left, away", "right, towards", "right, away", "none"])
 def test_object_movement(sim, label):
     cam = np.array([3.0, 1.0])
     for qa in draw("object_movement", sim, label, seeds=range(6)):
@@ -189,12 +191,13 @@ def test_object_movement(sim, label):
         d = new - old
         # Displacements are SAT's +-0.25 / 0.5 m per axis; yaw 0 so lateral = dx.
         assert all(abs(v) in (0.0, 0.25, 0.5) for v in np.round(d[[0, 2]], 6)) and d[1] == pytest.approx(0, abs=1e-4)
-        assert (d[0] > 0) == (label == "right")
+        side, way = label.split(", ")
+        assert (d[0] > 0) == (side == "right")
         towards = np.linalg.norm(new[[0, 2]] - cam) < np.linalg.norm(old[[0, 2]] - cam)
-        assert (m["distance_new"] < m["distance_old"]) == towards
+        assert (m["distance_new"] < m["distance_old"]) == towards == (way == "towards")
         assert not np.array_equal(qa.frames["before"], qa.frames["after"])
         if "was moved" in qa.answer:
-            assert f"moved {label} and {'towards' if towards else 'away from'} the camera" in qa.answer
+            assert f"moved {side} and {'towards' if towards else 'away from'} the camera" in qa.answer
 
 
 def test_object_movement_rotated_camera():
@@ -202,14 +205,14 @@ def test_object_movement_rotated_camera():
     b = make([(asset("ArmChair"), 3.3, 3.0, 0.0)], agent=(1.0, 3.0, 90.0))
     try:
         got = 0
-        for label in ("left", "right"):
+        for label in ("left, towards", "left, away", "right, towards", "right, away"):
             for s in range(4):
                 qa = sample_qa("object_movement", b, np.random.default_rng(s), target_label=label)
                 if qa is None:
                     continue
                 got += 1
                 dz = qa.truth["moved"]["new"][2] - qa.truth["moved"]["old"][2]
-                assert (dz > 0) == (label == "left")
+                assert (dz > 0) == label.startswith("left")
         assert got
     finally:
         b.close()
@@ -270,6 +273,23 @@ def test_goal_aiming(sim, label, obj, k):
         else:
             assert qa.answer == f"{label} by {k} degrees"
             assert sorted(qa.choices) == sorted([f"left by {k} degrees", f"right by {k} degrees", "look straight"])
+
+
+def test_goal_aiming_straight_draws_k_like_turns(sim, monkeypatch):
+    """'look straight' has no k of its own; the k its choices show is drawn with the turn answers' frequencies
+    (the prior's turn_k), so that k says nothing about the answer."""
+    import qa.balance
+    from qa.dynamic import GOAL_K, goal_turn_k
+
+    shares = goal_turn_k()  # the shipped prior: a distribution over GOAL_K
+    assert set(shares) == set(GOAL_K) and sum(shares.values()) == pytest.approx(1.0)
+    monkeypatch.setattr(qa.balance, "label_prior", lambda: {"goal_aiming": {"turn_k": {"30": 7, "40": 0}}})
+    assert goal_turn_k() == {20: 0.0, 30: 1.0, 40: 0.0}
+    for q in draw("goal_aiming", sim, "straight"):
+        if q.choices[0] not in ("yes", "no"):
+            assert q.truth["k"] == 30 and "left by 30 degrees" in q.choices
+    monkeypatch.setattr(qa.balance, "label_prior", lambda: {})
+    assert goal_turn_k() == {k: pytest.approx(1 / 3) for k in GOAL_K}
 
 
 # --- perspective ---------------------------------------------------------------------------------------------
