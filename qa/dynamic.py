@@ -59,6 +59,10 @@ X_BORDER_FRACTION = 0.1  # SAT: the X pixel is drawn from U[0.1, 0.9]^2 of the i
 MIN_X_DISTANCE = 1.0  # m: the X point is at least this far from the camera (a move there is a real move)
 X_POINTS_TRIED = 12  # open-floor X points tried per question
 GOAL_FOLLOWUP_PROB = 0.25  # share of goal_aiming questions asked in the follow-up ("will I face away") form
+# In the follow-up form every turn from an object straight ahead faces away ("yes"); a left/right answer's turn is
+# to its own side ("no") this often, so that yes and no stay equal over the three labels (1/3 + 2/3 * 1/4 = 1/2) and
+# the side named in the question says nothing about the answer.
+GOAL_FOLLOWUP_OWN_SIDE = 0.75
 MAX_MARKED = 3  # at most this many numbered dots in one image
 
 
@@ -231,7 +235,7 @@ OBJM_WHICH_TEMPLATES = (
 )
 OBJM_NONE = "no objects moved"
 OBJM_WHICH_NONE = "none of them"
-OBJM_WHICH_PROB = 0.3  # share of "which object moved" questions
+OBJM_WHICH_PROB = 0.3  # share of "which object moved" questions (before the balance below)
 OBJM_MAX_OBJECTS = 6  # movable candidates tried per question (each try re-renders the after frame)
 # The geometric forecast of the picture check must clear its thresholds by this factor before a move is rendered:
 # occlusion and the frame's edges mostly make the picture change less than the forecast, so moves that only just
@@ -373,7 +377,11 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
         marked = [obj, *others]
         marked = [marked[i] for i in rng.permutation(len(marked))]
         labels = [str(i + 1) for i in range(len(marked))]
-        dotted = ctx.dots(list(zip(marked, labels))) if others else None
+        # "none of them" must be right as often as each marked object (1 in k + 1), but "none" is 1 label in 5: a
+        # move is asked in this form with probability k * P(none) / (1 - P(none)) (k / 4), else in the direction form.
+        p_none = 1 / len(OBJM_LABELS)
+        keep = moved is None or rng.random() < len(marked) * p_none / (1 - p_none)
+        dotted = ctx.dots(list(zip(marked, labels))) if others and keep else None
         which_form = dotted is not None  # the dots would hide one another's objects: ask about the moved one
     if which_form:
         frames["before_marked"] = dotted
@@ -395,19 +403,13 @@ def object_movement(ctx: QAContext, rng: np.random.Generator, target: str) -> QA
         frames["before_marked"] = ctx.dots([(obj, "1")])
         name = f"the {category_name(obj.object_type)} (marked 1 in the first image)"
         images = ["before_marked", "after"]
-    if moved is None:
-        lr, ta = pick(rng, ("left", "right")), pick(rng, ("towards", "away from"))
-    else:
-        lr, ta = label.split(",")[0], _objm_toward(moved)
-    flip = {"left": "right", "right": "left", "towards": "away from", "away from": "towards"}
-    said = f"{name} was moved {lr} and {ta} the camera"
-    wrong = f"{name} was moved {flip[lr]} and {flip[ta]} the camera"
-    if moved is None:
-        options = [OBJM_NONE, said, wrong]
-    else:
-        options = [said, wrong, OBJM_NONE]
-    options = [_cap(o) if o != OBJM_NONE else o for o in options]
-    choices, correct = shuffle_choices(options, 0, rng)
+    # All four moves and "none": each is right 1 time in 5 (the labels are drawn uniformly), so that no choice is a
+    # better guess than another without the images.
+    options = [_cap(f"{name} was moved {lr} and {ta} the camera") for lr in ("left", "right")
+               for ta in ("towards", "away from")] + [OBJM_NONE]
+    answer = OBJM_NONE if moved is None else _cap(f"{name} was moved {label.split(',')[0]} and {_objm_toward(moved)} "
+                                                  "the camera")
+    choices, correct = shuffle_choices(options, options.index(answer), rng)
     truth["named"] = obj.object_id
     q = pick(rng, OBJM_TEMPLATES)
     return QA(q, choices, correct, "object_movement", "obj_movement", images, frames, [obj.object_id], truth, label,
@@ -573,8 +575,9 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
     """"I need to go to object n; which direction should I turn?" from bearing = atan2(lateral, forward):
     straight within +-10 deg (SAT), bearings within BEARING_MARGIN of +-10 rejected; k = |bearing| rounded to 10.
 
-    Follow-up form (left/right answers only, so that its yes/no answers stay balanced): "If I turn {left/right by
-    k}, will I be facing away from it?": yes for the wrong side, no for the right side.
+    Follow-up form (GOAL_FOLLOWUP_PROB of every label): "If I turn {left/right by k}, will I be facing away from
+    it?": yes for the wrong side and for any turn from an object straight ahead, no for the right side (asked
+    GOAL_FOLLOWUP_OWN_SIDE of left/right answers, so that yes and no are equal).
     """
     cands = [c for c in ctx.candidates(rule=vis.DYNAMIC) if ctx.markable(c)]
     order = [cands[i] for i in rng.permutation(len(cands))]
@@ -601,14 +604,21 @@ def goal_aiming(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
     truth["k"] = k
     frames = {"view": ctx.view.rgb, "marked": ctx.dots([(obj, "1")])}
     name = ctx.name(obj, mark="1")
-    if label != "straight" and rng.random() < GOAL_FOLLOWUP_PROB:
-        turn_side = pick(rng, ("left", "right"))
+    # Every label is asked in the follow-up form equally often: were "straight" never asked in it, it would be the
+    # better guess in the three-way form.
+    if rng.random() < GOAL_FOLLOWUP_PROB:
+        if label == "straight":
+            turn_side = pick(rng, ("left", "right"))
+        else:
+            own = rng.random() < GOAL_FOLLOWUP_OWN_SIDE
+            turn_side = label if own else {"left": "right", "right": "left"}[label]
         tpl = pick(rng, GOAL_FOLLOWUP)
         q = tpl.format(obj=name, turn=f"{turn_side} by {k} degrees")
-        # Facing away: the turn increases the angle between the heading and the object (wrong side).
-        away = turn_side != label
         truth["followup_turn"] = _signed_turn(turn_side, k)
         truth["followup_bearing_after"] = bng - truth["followup_turn"]
+        # Facing away: the turn increases the angle between the heading and the object (the wrong side, or any turn
+        # from an object within the straight-ahead band: |bearing| <= 10 - 5 deg, k >= 20 deg).
+        away = abs(truth["followup_bearing_after"]) > abs(bng)
         choices, correct = shuffle_choices(["yes", "no"], 0 if away else 1, rng)
     else:
         tpl = pick(rng, GOAL_TEMPLATES)

@@ -21,6 +21,7 @@ HOUSE_CACHE = 8  # fresh generated houses kept (a seeded reset may come back to 
 POOL_CACHE = 256  # houses kept when drawing from a pool of seeds (~100 KB each)
 MAX_OWED = 10  # questions a family can be owed (a family the houses rarely allow does not stall the others for long)
 TARGET_PATIENCE = 10  # a family's target label is kept through this many houses that could not ask it, then redrawn
+MAX_LABEL_LAG = 10  # a label asked this many times fewer than a family's most asked one is drawn 1 + this often
 
 
 class SATQAEnv(gym.Env):
@@ -143,6 +144,10 @@ class SATQAEnv(gym.Env):
         # family that found no question in a house is owed one later (so low-yield families keep their mix weight).
         self._targets: dict[str, str | None] = {}
         self._target_fails: dict[str, int] = {}
+        # Questions asked per family and label: a target label is drawn with weight 1 + how far it lags the family's
+        # most asked label (up to MAX_LABEL_LAG), so that a label given up (TARGET_PATIENCE houses, or houses without
+        # any question) or simply drawn less often by chance catches up.
+        self._asked_labels: dict[str, dict[str, int]] = {}
         self._owed: dict[str, int] = {}
         self._backend = None
         self._cache: OrderedDict = OrderedDict()
@@ -197,6 +202,7 @@ class SATQAEnv(gym.Env):
             self._targets.clear()
             self._target_fails.clear()
             self._owed.clear()
+            self._asked_labels.clear()
         from sat_env.backends import load_into, make_backend
 
         if self._backend is None:
@@ -243,7 +249,7 @@ class SATQAEnv(gym.Env):
                 tried.add(fam)
             labels = fams[fam].labels
             if labels and self._targets.get(fam) is None:
-                self._targets[fam] = labels[int(rng.integers(len(labels)))]
+                self._targets[fam] = self._draw_target(fam, labels, rng)
             k = int(rng.integers(len(self._views)))
             pose = self._views[k]
             self._backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
@@ -257,6 +263,8 @@ class SATQAEnv(gym.Env):
             if key in self._seen:  # the same view, facts and answer in other words: not a new question
                 continue
             self._seen.add(key)
+            asked = self._asked_labels.setdefault(fam, {})
+            asked[qa.label] = asked.get(qa.label, 0) + 1
             self._targets[fam] = None
             self._target_fails[fam] = 0
             if self._owed.get(fam):
@@ -271,7 +279,7 @@ class SATQAEnv(gym.Env):
         """A family found no question in its attempts: one drawn by the mix is owed one (one that was already owed
         stays owed as much as before), and it is not tried again in this house; a target label that failed in
         TARGET_PATIENCE houses running is given up (a label the houses almost never allow must not stall the
-        family)."""
+        family); it is then drawn more often until it catches up (see _draw_target)."""
         if not was_owed:
             self._owed[fam] = min(self._owed.get(fam, 0) + 1, MAX_OWED)
         if fam not in self._failed_here:
@@ -279,6 +287,16 @@ class SATQAEnv(gym.Env):
             self._target_fails[fam] = self._target_fails.get(fam, 0) + 1
             if self._target_fails[fam] >= TARGET_PATIENCE:
                 self._targets[fam], self._target_fails[fam] = None, 0
+
+    def _draw_target(self, fam: str, labels, rng) -> str:
+        """A target label for `fam`, drawn with weight 1 + how many questions it lags the family's most asked label
+        (at most MAX_LABEL_LAG): uniform while the labels are level, and a label the houses allow less often (one
+        given up after TARGET_PATIENCE houses) or drawn less often by chance catches up without stalling the family
+        on a label the houses never allow."""
+        asked = self._asked_labels.get(fam, {})
+        top = max((asked.get(lab, 0) for lab in labels), default=0)
+        w = np.array([1.0 + min(top - asked.get(lab, 0), MAX_LABEL_LAG) for lab in labels])
+        return labels[int(rng.choice(len(labels), p=w / w.sum()))]
 
     def _pick_family(self, rng, names: list[str], p: np.ndarray, tried: set[str]) -> tuple[str, bool]:
         """(family, owed) of the next attempts: the one owed the most questions (ties by mix order) among those neither

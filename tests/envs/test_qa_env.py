@@ -200,18 +200,50 @@ def _questions(env, n):
 
 def test_rare_labels_and_low_yield_families_keep_their_share():
     # count's "2" is possible in about 1 view in 5, "0" and "1" in nearly all; left_right succeeds on most views and
-    # count on few. Target labels stay drawn until asked and a family that found nothing in a house is owed a
-    # question in the next, so neither the label nor the family mix drifts toward the easy ones.
+    # count on few. Target labels stay drawn until asked, so count's labels stay balanced. A family that found
+    # nothing in a house is owed a question in the next (up to MAX_OWED), which keeps count from vanishing, but not
+    # at its mix weight: while "2" is pending, only houses that allow it yield a count question, and count ends near
+    # a fifth of the questions (mix: half) over seeds 0-2 at 400 questions (21-23 %).
     import json
     from collections import Counter
 
     env = gym.make("SAT-Static-v0", families=("count", "left_right"), size=96, num_questions=8)
-    qs = _questions(env, 120)
+    qs = _questions(env, 400)
     fams = Counter(qa.family for _, qa in qs)
-    assert fams["count"] >= 0.35 * len(qs), fams
+    assert fams["count"] >= 0.15 * len(qs), fams
     counts = Counter(qa.label for _, qa in qs if qa.family == "count")
-    assert min(counts[v] for v in ("0", "1", "2")) >= 0.2 * fams["count"], counts
+    assert min(counts[v] for v in ("0", "1", "2")) >= 0.25 * fams["count"], counts
     # and no question twice in a house: the same facts and answer in other words are one question
     keys = [(scene, qa.family, qa.answer, json.dumps(qa.truth, sort_keys=True)) for scene, qa in qs]
     assert len(set(keys)) == len(keys)
+    env.close()
+
+
+def test_a_lagging_target_label_catches_up():
+    # A target label the houses did not allow for TARGET_PATIENCE houses is redrawn; labels asked less often than the
+    # family's most asked one are drawn more often until they catch up (redrawn uniformly, labels rarer in the world,
+    # like perspective's "further", would lose their share), but never more than 1 + MAX_LABEL_LAG times as often.
+    import numpy as np
+
+    from sat_env.envs.qa_env import MAX_LABEL_LAG, TARGET_PATIENCE, SATQAEnv
+
+    env = SATQAEnv(families=("count",), size=96, num_questions=2, houses=[1])
+    labels = ("0", "1", "2")
+    env._targets["count"] = "2"
+    for _ in range(TARGET_PATIENCE):
+        env._failed_here = set()  # a new house each time
+        env._slot_failed("count", was_owed=False)
+    assert env._targets["count"] is None
+    rng = np.random.default_rng(0)
+
+    def share_of_2(asked):
+        env._asked_labels["count"] = asked
+        draws = [env._draw_target("count", labels, rng) for _ in range(3000)]
+        return draws.count("2") / len(draws)
+
+    assert abs(share_of_2({"0": 5, "1": 5, "2": 5}) - 1 / 3) < 0.03  # level: uniform
+    assert abs(share_of_2({"0": 5, "1": 5, "2": 3}) - 3 / 5) < 0.03  # weights 1, 1, 1 + 2
+    assert abs(share_of_2({"0": 50, "1": 50}) - (1 + MAX_LABEL_LAG) / (3 + MAX_LABEL_LAG)) < 0.03  # capped
+    env.reset(seed=0)  # a seeded reset starts afresh
+    assert env._asked_labels["count"] == {env.privileged()["qa"].label: 1}
     env.close()

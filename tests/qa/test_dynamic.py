@@ -181,6 +181,11 @@ def test_object_movement(sim, label):
     cam = np.array([3.0, 1.0])
     for qa in draw("object_movement", sim, label, seeds=range(6)):
         m = qa.truth["moved"]
+        if "named" in qa.truth:  # the direction form offers all four moves and "none": each right 1 time in 5
+            moves = sorted(c.split(" was moved ")[1] for c in qa.choices if " was moved " in c)
+            assert len(qa.choices) == 5 and "no objects moved" in qa.choices
+            assert moves == sorted(f"{lr} and {ta} the camera" for lr in ("left", "right")
+                                   for ta in ("towards", "away from"))
         assert qa.images[1] == "after" and qa.images[0] in ("before", "before_marked")
         assert "before" in qa.frames and "after" in qa.frames
         if label == "none":
@@ -267,12 +272,30 @@ def test_goal_aiming(sim, label, obj, k):
         assert qa.truth["bearing"] == pytest.approx(expected, abs=1e-3)  # house positions are rounded
         if qa.choices[0] in ("yes", "no"):
             turn = qa.truth["followup_turn"]
-            assert qa.answer == ("yes" if (turn > 0) != (label == "right") else "no")
+            # away: turning to the wrong side, or any turn from straight ahead
+            assert qa.answer == ("yes" if label == "straight" or (turn > 0) != (label == "right") else "no")
         elif label == "straight":
             assert qa.answer == "look straight"
         else:
             assert qa.answer == f"{label} by {k} degrees"
             assert sorted(qa.choices) == sorted([f"left by {k} degrees", f"right by {k} degrees", "look straight"])
+
+
+def test_goal_aiming_forms_say_nothing_about_the_answer(sim):
+    # Every label is asked in the follow-up form equally often (else "look straight" would be the better guess in
+    # the three-way form), and its yes / no answers are equal over the labels with either side named.
+    followup, yes = {}, {"left": 0, "right": 0}
+    for label in ("left", "right", "straight"):
+        qs = [sample_qa("goal_aiming", sim, np.random.default_rng(s), target_label=label) for s in range(240)]
+        fu = [q for q in qs if q.choices[0] in ("yes", "no")]
+        followup[label] = len(fu) / len(qs)
+        for q in fu:
+            side = "right" if q.truth["followup_turn"] > 0 else "left"
+            yes[side] += q.answer == "yes"
+            yes[side + "_n"] = yes.get(side + "_n", 0) + 1
+    assert all(abs(v - 0.25) < 0.07 for v in followup.values()), followup
+    for side in ("left", "right"):
+        assert abs(yes[side] / yes[side + "_n"] - 0.5) < 0.12, yes
 
 
 def test_goal_aiming_straight_draws_k_like_turns(sim, monkeypatch):
