@@ -28,7 +28,7 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from qa.balance import MIN_PAIR_SAMPLES, category_key  # noqa: E402
+from qa.balance import MIN_PAIR_STORED, category_key  # noqa: E402
 from qa.sampler import load_families, sample_qa  # noqa: E402
 from sat_env.backends.embedded import EmbeddedBackend  # noqa: E402
 from sat_env.backends.views import sample_views  # noqa: E402
@@ -95,9 +95,9 @@ def main(argv=None) -> int:
         n_slots = max((len(k.split("|")) for k in pairs[f]), default=0)
         out["families"][f] = {
             "labels": {lab: labels[f][lab] for lab in fam.labels},
-            # tuples seen often enough to be scored as a whole (the rest are scored slot by slot)
+            # tuples seen often enough to say something of their own (the rest are scored slot by slot)
             "pairs": {k: dict(sorted(v.items())) for k, v in sorted(pairs[f].items())
-                      if sum(v.values()) >= MIN_PAIR_SAMPLES},
+                      if sum(v.values()) >= MIN_PAIR_STORED},
             "slots": [{t: dict(sorted(v.items())) for t, v in sorted(slots[f][k].items())} for k in range(n_slots)],
         }
         if with_first[f]:

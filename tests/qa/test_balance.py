@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from qa.balance import MIN_PAIR_SAMPLES, CategoryBalancer, label_prior
+from qa.balance import MIN_PAIR_STORED, PAIR_PSEUDO, CategoryBalancer, label_prior
 from qa.sampler import load_families, sample_qa
 
 from qa_helpers import one_room_backend
@@ -27,11 +27,15 @@ PRIOR = {"above_below": {
 
 def test_acceptance_by_hand():
     b = CategoryBalancer(PRIOR)
-    # q(pillow, bed | above) = 80.5 / (100 + 0.5 * 3), q(. | below) = 20.5 / 101.5: keep "above" with 20.5 / 80.5
-    assert b.acceptance("above_below", ("Pillow", "Bed"), "above") == pytest.approx(20.5 / 80.5)
+    # Slot by slot: q(pillow first | above) = 80.5 / (100 + 0.5 * 4), q(bed second | above) the same, 20.5 / 102 each
+    # for below; so P(above | pillow, bed) by slots = 80.5^2 / (80.5^2 + 20.5^2). The pair's own counts (80 : 20)
+    # are shrunk toward it with PAIR_PSEUDO pseudo-samples; the label totals are equal (100 each).
+    s_above = 80.5 ** 2 / (80.5 ** 2 + 20.5 ** 2)
+    q_above, q_below = 80 + PAIR_PSEUDO * s_above, 20 + PAIR_PSEUDO * (1 - s_above)
+    assert b.acceptance("above_below", ("Pillow", "Bed"), "above") == pytest.approx(q_below / q_above)
     assert b.acceptance("above_below", ("Pillow", "Bed"), "below") == 1.0
     assert b.acceptance("above_below", ("Chair", "Lamp"), "above") == pytest.approx(1.0)  # an even prior: kept
-    # A tuple seen too rarely is scored slot by slot: painting first (9:1), rug second (9:1)
+    # A tuple the prior has no counts of is scored slot by slot: painting first (9:1), rug second (9:1)
     qa = (9.5 / 102) * (9.5 / 102)
     qb = (1.5 / 102) * (1.5 / 102)
     assert b.acceptance("above_below", ("Painting", "Rug"), "above") == pytest.approx(qb / qa)
@@ -39,6 +43,21 @@ def test_acceptance_by_hand():
     assert b.acceptance("left_right", ("Pillow", "Bed"), "left") == 1.0
     assert b.acceptance("above_below", (), "above") == 1.0
     assert b.acceptance("above_below", ("Pillow", "Bed"), "sideways") == 1.0
+
+
+def test_a_few_samples_of_a_pair_outweigh_its_slots():
+    # Pillows and dressers are each above and below many things (even slot shares), but a pillow named before a
+    # dresser is above it in 6 samples of 6: the slot product alone would keep "above" always; the pair's own
+    # counts make it rare.
+    prior = {"above_below": {
+        "labels": {"above": 100, "below": 100},
+        "pairs": {"Pillow|Dresser": {"above": 6}},
+        "slots": [{"Pillow": {"above": 50, "below": 50}}, {"Dresser": {"above": 50, "below": 50}}],
+    }}
+    b = CategoryBalancer(prior)
+    a = b.acceptance("above_below", ("Pillow", "Dresser"), "above")
+    assert a == pytest.approx((0 + PAIR_PSEUDO * 0.5) / (6 + PAIR_PSEUDO * 0.5))
+    assert a < 0.5 and b.acceptance("above_below", ("Pillow", "Dresser"), "below") == 1.0
 
 
 def test_accepted_labels_say_nothing_about_the_categories():
@@ -72,7 +91,7 @@ def test_the_shipped_prior_covers_the_families_that_name_objects():
             continue
         assert f in prior, f
         assert set(prior[f]["labels"]) == set(fam.labels)
-        assert all(sum(v.values()) >= MIN_PAIR_SAMPLES for v in prior[f]["pairs"].values())
+        assert all(sum(v.values()) >= MIN_PAIR_STORED for v in prior[f]["pairs"].values())
         slots = len(prior[f]["slots"])
         assert slots >= 1 and (slots < 3 or len(prior[f]["with_first"]) == slots - 1), f
     b = CategoryBalancer()
