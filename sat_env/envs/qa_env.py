@@ -139,9 +139,10 @@ class SATQAEnv(gym.Env):
         # Answers independent of the categories named (see qa.balance): a model cannot learn answers from object
         # names. Off with balance_categories=False.
         self._balancer = CategoryBalancer() if balance_categories else None
-        # Answer labels and family shares hold to what was drawn, whatever each one's yield: a family's target label
-        # stays drawn until a question with it is asked (some labels are rarer in the world than others), and a
-        # family that found no question in a house is owed one later (so low-yield families keep their mix weight).
+        # Answer labels hold to what was drawn, whatever each one's yield: a family's target label stays drawn until a
+        # question with it is asked (some labels are rarer in the world than others). A family that found no question
+        # in a house is owed one later, so low-yield families keep more of their mix weight, though not all of it
+        # (the lowest-yield ones end up with 40-80 % of their share: see README, "What a question shows").
         self._targets: dict[str, str | None] = {}
         self._target_fails: dict[str, int] = {}
         # Questions asked per family and label: a target label is drawn with weight 1 + how far it lags the family's
