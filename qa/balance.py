@@ -17,9 +17,10 @@ answer. The decision is a draw from the sampler's own RNG, made while the family
 pairs the balancer rarely refuses take over part of the share of those it refuses often (docs/AUDIT.md measures
 what is left). Refusing the question on that view instead is exact but cut above_below's yield from 0.14 to 0.05
 and size_compare's from 0.49 to 0.29 per attempt. Shards of an export need no shared state: the balance holds over
-the whole dataset, not within each shard. A tuple's own counts are shrunk toward the product of its categories' shares slot by slot (q(slot i = t_i | l); for tuples of three, the first
-category with each of the others), so that tuples seen rarely are scored mostly by what a model that learns category
-by category exploits, and often-seen ones by their own skew. Wording needs no key: every family draws its template
+the whole dataset, not within each shard. A tuple's own counts are shrunk toward the product of its categories'
+shares slot by slot (q(slot i = t_i | l); for tuples of three, the first category with each of the others), so that
+tuples seen rarely are scored mostly by what a model that learns category by category exploits, and often-seen ones
+by their own skew. Wording needs no key: every family draws its template
 independently of the answer. `sat audit`'s blind baseline (categories in order, template, choices) checks the result.
 """
 
@@ -56,11 +57,13 @@ class CategoryBalancer:
     """Accept a family's (categories, label) with the probability that makes labels independent of the categories.
 
     Args:
-        prior: family -> counts as in qa/data/label_prior.json (default: that file).
+        prior: family -> counts as in qa/data/label_prior.json (default: that file); read once per category tuple,
+            so it must not change after the balancer is made.
     """
 
     def __init__(self, prior: dict | None = None):
         self.prior = label_prior() if prior is None else prior
+        self._q: dict[tuple, dict[str, float] | None] = {}  # (family, categories) -> q(k | l) per label, as computed
 
     def acceptance(self, family: str, categories: tuple[str, ...], label: str | None) -> float:
         """a(k, l) for this family; 1 where the family, the label or the categories are not in the prior.
@@ -73,18 +76,25 @@ class CategoryBalancer:
         fam = self.prior.get(family)
         if fam is None or not categories or not fam["labels"].get(label):
             return 1.0
+        key = (family, categories)
+        if key not in self._q:  # asked for every pair a family considers: computed once per tuple
+            self._q[key] = self._tuple_q(fam, categories)
+        q = self._q[key]
+        return 1.0 if q is None else min(q.values()) / q[label]
+
+    def _tuple_q(self, fam: dict, categories: tuple[str, ...]) -> dict[str, float] | None:
+        """q(k | l) per label up to a common factor (see acceptance); None where the prior knows nothing of k."""
         labels = [lab for lab, n in fam["labels"].items() if n > 0]
         totals = {lab: fam["labels"][lab] for lab in labels}
         slot = self._slot_q(fam, categories, labels)
         pair = fam["pairs"].get("|".join(categories), {})
         if slot is None and not any(pair.get(lab) for lab in labels):
-            return 1.0
+            return None
         # P(l | k) by the slot model (q(k | l) N_l, normalised); label shares where there is none
         base = {lab: (slot[lab] if slot else 1.0) * totals[lab] for lab in labels}
         z = sum(base.values())
         # q(k | l) up to a common factor: P(l | k) / N_l
-        q = {lab: (pair.get(lab, 0) + PAIR_PSEUDO * base[lab] / z) / totals[lab] for lab in labels}
-        return min(q.values()) / q[label]
+        return {lab: (pair.get(lab, 0) + PAIR_PSEUDO * base[lab] / z) / totals[lab] for lab in labels}
 
     @staticmethod
     def _slot_q(fam: dict, categories: tuple[str, ...], labels: list[str]) -> dict[str, float] | None:

@@ -74,7 +74,7 @@ def sample_views(backend, rng: np.random.Generator, n: int, candidates: int = 24
     for (pose, tie), (ids, depth) in zip(drawn, images):
         if not composition_ok(ids, depth, is_object, COMPOSITION_DEPTH_MARGIN, COMPOSITION_SHARE_MARGIN):
             continue
-        n_obj = sum(1 for i in np.unique(ids) if i > 0 and object_ids[i] in records)
+        n_obj = int(is_object[np.unique(ids)].sum())
         scored.append((n_obj, tie, pose))
     scored.sort(key=lambda s: (-s[0], s[1]))
     out = []

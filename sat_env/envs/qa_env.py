@@ -303,7 +303,7 @@ class SATQAEnv(gym.Env):
         """(family, owed) of the next attempts: the one owed the most questions (ties by mix order) among those neither
         tried for this question nor failed in this house; else one drawn by the mix weights among those not tried,
         where a draw of a family that failed in this house is owed to the next house and drawn again among the rest
-        (so that a family that is rare in houses keeps its share of the mix)."""
+        (so that a family that is rare in houses keeps more of its share of the mix)."""
         fresh = [f not in tried and f not in self._failed_here for f in names]
         owed = [f for f, ok in zip(names, fresh) if ok and self._owed.get(f)]
         if owed:

@@ -121,6 +121,7 @@ def test_tuples_of_three_are_scored_by_the_first_with_each_other():
     assert b.acceptance("relative_distance", ("Table", "Chair", "Painting"), "first") == pytest.approx(
         min(q_first, q_second) / q_first)
     prior["relative_distance"]["with_first"][1]["Table|Painting"] = {"first": 30, "second": 5}
+    b = CategoryBalancer(prior)  # a balancer reads its prior once per tuple: a changed prior needs a new one
     q_first = share(50) * (share(30) / share(50)) * (share(30) / share(50))
     q_second = share(50) * (share(5) / share(50)) * (share(5) / share(50))
     assert b.acceptance("relative_distance", ("Table", "Chair", "Painting"), "first") == pytest.approx(q_second / q_first)
