@@ -35,10 +35,13 @@ def _shards(root: Path, fmt: str, split: str, pattern: str) -> list[Path]:
 
 
 def open_image(ref):
-    """A PIL RGB image from what ``iter_records(load_images="lazy")`` yields (a file path or encoded bytes), or
-    from a PIL image."""
+    """A PIL RGB image from what ``iter_records(load_images="lazy")`` yields (a file path or encoded bytes), from a
+    PIL image, or from an (H, W, 3) uint8 array (what the streaming source yields)."""
+    import numpy as np
     from PIL import Image
 
+    if isinstance(ref, np.ndarray):
+        return Image.fromarray(ref)
     if isinstance(ref, Image.Image):
         return ref if ref.mode == "RGB" else ref.convert("RGB")
     if isinstance(ref, (bytes, bytearray)):

@@ -113,6 +113,8 @@ def load_model(path, adapter=None, device: str | None = None, dtype: str = "auto
     from transformers import AutoModelForImageTextToText
 
     base, adapter = resolve(path, adapter)
+    if is_small(base):
+        return _load_small(base, adapter, pick_device(device), trainable)
     processor = load_processor(base)
     device = pick_device(device)
     torch_dtype = torch_dtype_for(dtype, device)
@@ -130,6 +132,28 @@ def load_model(path, adapter=None, device: str | None = None, dtype: str = "auto
     if not trainable:
         model.eval()
     return model, processor
+
+
+def is_small(path) -> bool:
+    """Whether a checkpoint directory holds a SAT-Small model (``sat finetune --model small``)."""
+    try:
+        from finetune.small import MODEL_TYPE
+
+        return json.loads((Path(path) / "config.json").read_text()).get("model_type") == MODEL_TYPE
+    except (OSError, ValueError):
+        return False
+
+
+def _load_small(base: Path, adapter, device: str, trainable: bool):
+    """(model, None): a SAT-Small checkpoint needs no processor (it reads SAT prompts itself)."""
+    if adapter is not None:
+        raise ConfigError(f"{base} is a SAT-Small model, which is trained fully: it takes no --adapter")
+    from finetune.small import SatSmallModel
+
+    model = SatSmallModel.from_pretrained(base).to(device)
+    if not trainable:
+        model.eval()
+    return model, None
 
 
 def torch_dtype_for(dtype: str, device: str):
@@ -154,6 +178,7 @@ class Predictor:
             model, processor = load_model(path, adapter, device, dtype)
         self.model, self.processor = model, processor
         self.device = next(model.parameters()).device
+        self.small = hasattr(model, "choose") and hasattr(model, "answer")  # SAT-Small picks options itself
 
     def _inputs(self, enc) -> dict:
         """A processor's batch on the model's device, pixel values in the model's dtype."""
@@ -177,8 +202,12 @@ class Predictor:
                 self.model.train()
 
     def generate(self, samples: list[tuple[list, str]], max_new_tokens: int = 16, batch_size: int = 8) -> list[str]:
-        """The decoded answer (special tokens removed, stripped) for each (images, text) sample."""
+        """The decoded answer (special tokens removed, stripped) for each (images, text) sample; for SAT-Small, the
+        text of the option it picks among those the SAT prompt lists."""
         from finetune.data import open_image
+
+        if self.small:
+            return self.model.answer(samples, batch_size=max(batch_size, 32))
 
         tok = self.processor.tokenizer
         side, tok.padding_side = tok.padding_side, "left"
@@ -207,6 +236,8 @@ class Predictor:
 
         from finetune.sft_data import IGNORE, Sample, collate
 
+        if self.small:
+            return self.model.choose([(list(i), t, list(o)) for i, t, o in samples], batch_size=max(batch_size, 32))
         rows = [(k, Sample(tuple(imgs), text, opt)) for k, (imgs, text, opts) in enumerate(samples) for opt in opts]
         scores: list[list[float]] = [[] for _ in samples]
         with self._evaluating():

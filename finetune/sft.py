@@ -2,6 +2,7 @@
 
     sat finetune --model /models/llava-1.5-7b-hf --data export/ --out runs/llava-sat        # SAT's recipe (LoRA)
     sat finetune --model tiny --data export/ --out runs/tiny --max-steps 300                 # offline, from scratch
+    sat finetune --model small --data env:sat --out runs/small --max-steps 20000            # fresh houses, no end
 
 Any Hugging Face image-text-to-text checkpoint directory loads (AutoModelForImageTextToText + AutoProcessor); the
 prompt is the SAT prompt inside the processor's chat template; the loss is on the answer tokens only. Checkpoints
@@ -24,8 +25,7 @@ from pathlib import Path
 
 from finetune.export import ProgressBar
 from finetune.infer import RUN_FILE, Predictor, load_model, pick_device
-from finetune.sft_data import (SampleOrder, collate, export_format, export_samples, export_split,
-                               instruct_samples)
+from finetune.sft_data import SampleOrder, collate, export_format, export_samples, export_split, instruct_samples
 from sat_env.errors import ConfigError
 from sat_env.tracking import WANDB_MODES, wandb_run
 
@@ -33,6 +33,7 @@ from sat_env.tracking import WANDB_MODES, wandb_run
 # keeps the adapters on the language model (SAT's plain names also hit the CLIP tower's q/v projections).
 LANGUAGE_QV = r".*(language_model|text_model).*\.(q_proj|v_proj)$"
 KEEP_CHECKPOINTS = 2
+FROM_SCRATCH = ("tiny", "small")  # models built from config here, not loaded
 
 
 @dataclass(frozen=True)
@@ -40,9 +41,11 @@ class SFTConfig:
     """Everything a fine-tuning run depends on (recorded in OUT/sat_finetune.json; a resume must match it)."""
 
     model: str
-    """local checkpoint directory, or "tiny" (a tiny LLaVA built offline from config, trained from scratch)"""
+    """local checkpoint directory, "tiny" (a tiny LLaVA built offline from config, trained from scratch) or "small"
+    (SAT-Small, finetune/small.py: a from-scratch model that picks among the options; learns on a CPU)"""
     data: str
-    """a `sat export` folder"""
+    """a `sat export` folder, or env:MIX to stream fresh QAs from the QA envs (env:sat, env:static, env:dynamic,
+    env:nav, or families: env:left_right,ego_movement); a stream needs --max-steps"""
     out: str
     """output folder: the adapter or model, checkpoints, metrics.jsonl, wandb/"""
     format: str | None = None
@@ -52,7 +55,7 @@ class SFTConfig:
     eval_data: str | None = None
     """a held-out export (e.g. `sat export --split val`) for the accuracy logged during training"""
     method: str = "auto"
-    """lora, full, or auto: full for tiny (LoRA on a random init does not learn), lora otherwise"""
+    """lora, full, or auto: full for tiny and small (LoRA on a random init does not learn), lora otherwise"""
     lora_r: int = 128
     """LoRA rank (SAT: 128)"""
     lora_alpha: int = 256
@@ -71,6 +74,8 @@ class SFTConfig:
     """passes over the data (ignored when max_steps is set)"""
     max_steps: int | None = None
     """optimizer steps to run"""
+    max_minutes: float | None = None
+    """stop training after this many minutes (the model is saved as it is then; the schedule is cut short)"""
     lr: float | None = None
     """peak learning rate (default: 1e-3 full tiny, 2e-4 LoRA, 1e-5 full real model)"""
     warmup_ratio: float = 0.03
@@ -103,28 +108,65 @@ class SFTConfig:
     """cpu, cuda, cuda:1, ... (default: cuda when available)"""
     tiny_image_size: int = 64
     """image size of the tiny model"""
+    small_image_size: int = 128
+    """image size of SAT-Small"""
+    blank_images: bool = False
+    """SAT-Small only: the model sees blank images in training and evaluation (the text-only twin of a run)"""
+    stream_workers: int = 1
+    """processes rendering QAs for an env: stream (0: in the training process)"""
+    stream_size: int | None = None
+    """image size an env: stream renders at (default: the model's input size; 224 for a checkpoint)"""
+    vocab_samples: int = 1500
+    """stream samples a from-scratch model's vocabulary is built from (an export uses all its samples)"""
 
     def resolved_method(self) -> str:
         if self.method not in ("auto", "lora", "full"):
             raise ConfigError(f"unknown method {self.method!r}: use lora, full or auto")
+        if self.model == "small" and self.method == "lora":
+            raise ConfigError("SAT-Small is trained from scratch and fully: drop --lora (use --full or the default)")
         if self.method != "auto":
             return self.method
-        return "full" if self.model == "tiny" else "lora"
+        return "full" if self.model in FROM_SCRATCH else "lora"
 
     def resolved_lr(self) -> float:
         if self.lr is not None:
             return self.lr
         if self.resolved_method() == "lora":
             return 2e-4
-        return 1e-3 if self.model == "tiny" else 1e-5
+        return 1e-3 if self.model in FROM_SCRATCH else 1e-5
+
+    def render_size(self) -> int:
+        """The image size an env: stream renders at."""
+        if self.stream_size:
+            return self.stream_size
+        return {"small": self.small_image_size, "tiny": 2 * self.tiny_image_size}.get(self.model, 224)
 
 
 def _check(cfg: SFTConfig) -> None:
-    if cfg.model != "tiny" and not Path(cfg.model).is_dir():
+    from finetune.stream import parse_stream
+
+    if cfg.model not in FROM_SCRATCH and not Path(cfg.model).is_dir():
         raise ConfigError(f"model directory {cfg.model} does not exist: pass a local Hugging Face checkpoint "
-                          "directory (downloaded beforehand; SAT-Env never fetches weights) or --model tiny")
-    if not Path(cfg.data).is_dir():
-        raise ConfigError(f"data folder {cfg.data} does not exist: run `sat export --out {cfg.data} ...` first")
+                          "directory (downloaded beforehand; SAT-Env never fetches weights), --model small or "
+                          "--model tiny")
+    stream = parse_stream(cfg.data)
+    if stream is None and not Path(cfg.data).is_dir():
+        raise ConfigError(f"data folder {cfg.data} does not exist: run `sat export --out {cfg.data} ...` first, or "
+                          "stream fresh questions with --data env:sat")
+    if stream is not None and cfg.max_steps is None:
+        raise ConfigError(f"--data {cfg.data} is an endless stream: pass --max-steps (and optionally --max-minutes)")
+    if stream is not None and cfg.mix_instruct:
+        raise ConfigError("--mix-instruct works with an export folder, not with an env: stream")
+    if cfg.model == "small" and cfg.mix_instruct:
+        raise ConfigError("SAT-Small answers multiple-choice questions only: it cannot train on --mix-instruct data")
+    if cfg.blank_images and cfg.model != "small":
+        raise ConfigError("--blank-images is for --model small (the text-only twin of a SAT-Small run)")
+    if cfg.max_minutes is not None and cfg.max_minutes <= 0:
+        raise ConfigError(f"--max-minutes must be > 0, got {cfg.max_minutes}")
+    if cfg.stream_workers < 0:
+        raise ConfigError(f"--stream-workers must be >= 0, got {cfg.stream_workers}")
+    if cfg.model == "small" and not (32 <= cfg.small_image_size <= 512 and cfg.small_image_size % 16 == 0):
+        raise ConfigError(f"--small-image-size must be a multiple of 16 in 32..512, got {cfg.small_image_size}")
     if cfg.wandb not in WANDB_MODES:
         raise ConfigError(f"--wandb must be one of {', '.join(WANDB_MODES)}, got {cfg.wandb!r}")
     if cfg.batch_size < 1 or cfg.grad_accum < 1:
@@ -136,6 +178,29 @@ def _check(cfg: SFTConfig) -> None:
     cfg.resolved_method()
     if cfg.precision == "fp16" and not pick_device(cfg.device).startswith("cuda"):
         raise ConfigError("--fp16 needs a CUDA device (fp16 training on CPU is not supported); use --bf16 or fp32")
+
+
+def _small_base(cfg: SFTConfig, out: Path, samples) -> Path:
+    """Build (once) an untrained SAT-Small whose word vocabulary and answer table come from ``samples``."""
+    import torch
+
+    from finetune.small import SatSmallConfig, SatSmallModel, build_answers, build_vocab, split_prompt
+
+    base = out / "base"
+    if (base / "config.json").is_file():
+        return base
+    texts = [split_prompt(s.text)[0] for s in samples] + [c for s in samples for c in s.choices]
+    answers = [s.answer for s in samples]
+    config = SatSmallConfig(vocab=build_vocab(texts), answers=build_answers(answers, max(5, len(answers) // 300)),
+                            image_size=cfg.small_image_size, blank_images=cfg.blank_images)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(cfg.seed)
+        model = SatSmallModel(config)
+    tmp = out / "base.partial"
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    os.replace(tmp, base)
+    return base
 
 
 def _tiny_base(cfg: SFTConfig, out: Path, samples) -> Path:
@@ -197,22 +262,69 @@ def _prepare_out(cfg: SFTConfig, resume: bool) -> Path:
     return out
 
 
+def _source(cfg: SFTConfig):
+    """(samples, stream): the export's samples (stream None) or an env: stream (samples None)."""
+    from finetune.stream import EnvStream, parse_stream
+
+    spec = parse_stream(cfg.data)
+    if spec is not None:
+        return None, EnvStream(**spec, size=cfg.render_size(), seed=cfg.seed, split="train",
+                               workers=cfg.stream_workers)
+    root = Path(cfg.data)
+    fmt = export_format(root, cfg.format)
+    samples = export_samples(root, fmt, export_split(root, fmt, cfg.split))
+    if cfg.model == "small":
+        mc = [s for s in samples if s.choices]
+        if not mc:
+            raise ConfigError(f"{root} holds no multiple-choice QAs: SAT-Small learns to pick options")
+        if len(mc) < len(samples):
+            print(f"SAT-Small: {len(samples) - len(mc)} free-form QAs skipped (it picks among options)",
+                  file=sys.stderr)
+        samples = mc
+    return samples, None
+
+
+def _batches(cfg: SFTConfig, samples, stream, instruct, order, g0: int, size: int):
+    """Lists of ``size`` samples from global sample index ``g0`` on: the seeded export order, or the stream (for
+    SAT-Small its free-form QAs are passed over, which keeps the order a function of the index)."""
+    if stream is None:
+        g = g0
+        while True:
+            yield [samples[i] if src == 0 else instruct[i] for src, i in (order.at(x) for x in range(g, g + size))]
+            g += size
+    it = stream.iter_from(g0)
+    try:
+        while True:
+            batch = []
+            while len(batch) < size:
+                s = next(it)
+                if cfg.model != "small" or s.choices:
+                    batch.append(s)
+            yield batch
+    finally:
+        it.close()
+
+
 def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
     """Run (or resume) a fine-tuning job; returns the summary also written to OUT/sat_finetune.json."""
     import numpy as np
     import torch
 
     _check(cfg)
-    root = Path(cfg.data)
-    fmt = export_format(root, cfg.format)
-    samples = export_samples(root, fmt, export_split(root, fmt, cfg.split))
+    samples, stream = _source(cfg)
     instruct = instruct_samples(cfg.mix_instruct, cfg.mix_image_root) if cfg.mix_instruct else []
     out = _prepare_out(cfg, resume)  # after every input check: a bad input leaves nothing behind
     method = cfg.resolved_method()
+    small = cfg.model == "small"
     if cfg.model == "tiny" and method == "lora":
         print("warning: LoRA on the tiny model's random init does not learn (its frozen random head and norms "
               "cannot make the logits peaked); use --full", file=sys.stderr)
-    base = (_tiny_base(cfg, out, samples) if cfg.model == "tiny" else Path(cfg.model)).resolve()
+    if cfg.model in FROM_SCRATCH:
+        vocab_from = samples if samples is not None else [
+            s for s in stream.take(0, cfg.vocab_samples) if not small or s.choices]
+        base = (_small_base if small else _tiny_base)(cfg, out, vocab_from).resolve()
+    else:
+        base = Path(cfg.model).resolve()
     device = pick_device(cfg.device)
     use_bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and device.startswith("cuda")
                                             and torch.cuda.is_bf16_supported())
@@ -221,15 +333,17 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
         torch.manual_seed(cfg.seed)
         if method == "lora":
             model = _apply_lora(model, cfg)
-    if cfg.gradient_checkpointing:
+    if cfg.gradient_checkpointing and not small:
         model.gradient_checkpointing_enable()
         if method == "lora":
             model.enable_input_require_grads()
     model.to(device)
     model.train()
 
-    order = SampleOrder(len(samples), len(instruct), cfg.mix_ratio if instruct else 0.0, cfg.seed)
     per_step = cfg.batch_size * cfg.grad_accum
+    order = None
+    if samples is not None:
+        order = SampleOrder(len(samples), len(instruct), cfg.mix_ratio if instruct else 0.0, cfg.seed)
     total = cfg.max_steps or max(1, math.ceil(cfg.epochs * order.epoch_len / per_step))
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=cfg.resolved_lr(), weight_decay=cfg.weight_decay)
@@ -244,28 +358,44 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
         step = _load_checkpoint(cps[-1], model, opt, sched)
         _trim_metrics(out / "metrics.jsonl", step)
         print(f"resuming from {cps[-1]} (step {step} of {total})", file=sys.stderr)
-    run_info = {"base_model": str(base), "method": method, "format": fmt, "config": dataclasses.asdict(cfg),
-                "samples": len(samples), "instruct_samples": len(instruct), "total_steps": total}
+    run_info = {"base_model": str(base), "method": method, "format": "stream" if stream else export_format(
+                    Path(cfg.data), cfg.format), "config": dataclasses.asdict(cfg),
+                "samples": len(samples) if samples is not None else None,
+                "stream": stream.describe() if stream else None,
+                "instruct_samples": len(instruct), "total_steps": total}
     (out / RUN_FILE).write_text(json.dumps(run_info, indent=1))
     n_train = sum(p.numel() for p in params)
     n_all = sum(p.numel() for p in model.parameters())
-    print(f"{method}: {n_train:,} of {n_all:,} parameters trainable; {len(samples)} QAs"
+    what = f"{len(samples)} QAs" if samples is not None else f"a stream of fresh QAs ({cfg.data})"
+    print(f"{method}: {n_train:,} of {n_all:,} parameters trainable; {what}"
           f"{f' + {len(instruct)} instruct samples' if instruct else ''}; {total} steps of {per_step} on {device}",
           file=sys.stderr)
     run = wandb_run(cfg.wandb, out, run_info, project="sat-env-finetune")
     eval_items = _eval_items(Path(cfg.eval_data), cfg.eval_limit) if cfg.eval_data else []
+
+    def encode(batch):
+        if small:
+            return model.encode([(s.images, s.text, list(s.choices)) for s in batch],
+                                [s.choices.index(s.answer) for s in batch])
+        return collate(processor, batch, cfg.max_length)
+
     bar = ProgressBar(total, progress, unit="step", initial=step)
-    losses, tokens, t0 = [], 0, time.monotonic()
+    batches = _batches(cfg, samples, stream, instruct, order, step * per_step, cfg.batch_size)
+    losses, tokens, seen, t0 = [], 0, 0, time.monotonic()
+    stopped_early = False
     try:
         while step < total:
+            if cfg.max_minutes is not None and time.monotonic() - t0 > 60 * cfg.max_minutes:
+                print(f"--max-minutes {cfg.max_minutes}: stopping at step {step} of {total}", file=sys.stderr)
+                stopped_early = True
+                break
             opt.zero_grad(set_to_none=True)
             step_loss = 0.0
             for micro in range(cfg.grad_accum):
-                g0 = (step * cfg.grad_accum + micro) * cfg.batch_size
-                batch = [samples[i] if src == 0 else instruct[i]
-                         for src, i in (order.at(g) for g in range(g0, g0 + cfg.batch_size))]
-                enc = {k: v.to(device) for k, v in collate(processor, batch, cfg.max_length).items()}
-                tokens += int(enc["attention_mask"].sum())
+                batch = next(batches)
+                enc = {k: v.to(device) for k, v in encode(batch).items()}
+                tokens += int(enc["attention_mask"].sum()) if "attention_mask" in enc else 0
+                seen += len(batch)
                 with torch.autocast(device_type=device.split(":")[0], dtype=torch.bfloat16 if use_bf16
                                     else torch.float16, enabled=use_bf16 or scaler is not None):
                     loss = model(**enc).loss / cfg.grad_accum
@@ -284,17 +414,29 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
             sched.step()
             step += 1
             losses.append(step_loss)
-            bar.update(1, loss=f"{step_loss:.3f}", tok_s=f"{tokens / max(1e-9, time.monotonic() - t0):.0f}")
+            rate = {"samples_s": f"{seen / max(1e-9, time.monotonic() - t0):.0f}"} if small else {
+                "tok_s": f"{tokens / max(1e-9, time.monotonic() - t0):.0f}"}
+            bar.update(1, loss=f"{step_loss:.3f}", **rate)
             if step % cfg.log_every == 0 or step == total:
+                el = time.monotonic() - t0
                 rec = {"step": step, "loss": float(np.mean(losses[-cfg.log_every:])), "lr": sched.get_last_lr()[0],
-                       "epoch": step * per_step / order.epoch_len, "tokens_per_s": tokens / (time.monotonic() - t0)}
+                       "samples_per_s": seen / el, "elapsed_s": el}
+                if order is not None:
+                    rec["epoch"] = step * per_step / order.epoch_len
+                if not small:
+                    rec["tokens_per_s"] = tokens / el
                 _log(out, run, rec)
             if eval_items and ((cfg.eval_every and step % cfg.eval_every == 0) or step == total):
                 _log(out, run, {"step": step, **_accuracy(model, processor, eval_items)})
             if step % cfg.save_every == 0 and step < total:
                 _save_checkpoint(out, step, model, opt, sched)
+        if stopped_early and eval_items:
+            _log(out, run, {"step": step, **_accuracy(model, processor, eval_items)})
+        run_info["train_seconds"] = time.monotonic() - t0
+        run_info["stopped_early"] = stopped_early
         summary = _finish(out, model, processor, method, run_info, losses)
     finally:
+        batches.close()
         bar.close()
         if run is not None:
             run.finish()
@@ -345,8 +487,9 @@ def _save_checkpoint(out: Path, step: int, model, opt, sched) -> None:
     tmp = d.with_name(d.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    # the trained tensors under their in-memory names (save_pretrained renames keys for the Hub layout)
-    torch.save({n: p.detach().cpu() for n, p in model.named_parameters() if p.requires_grad}, tmp / "weights.pt")
+    # the trained tensors under their in-memory names (save_pretrained renames keys for the Hub layout), and the
+    # buffers training changes (BatchNorm's running statistics in SAT-Small)
+    torch.save(_train_state(model), tmp / "weights.pt")
     torch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp / "optim.pt")
     (tmp / "state.json").write_text(json.dumps({"step": step}))
     os.replace(tmp, d)  # complete or absent: a kill mid-save leaves only a .partial the next save replaces
@@ -354,12 +497,19 @@ def _save_checkpoint(out: Path, step: int, model, opt, sched) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _train_state(model) -> dict:
+    """What a checkpoint must hold to resume exactly: trainable parameters and the persistent buffers."""
+    keys = set(model.state_dict())
+    state = {n: p.detach().cpu() for n, p in model.named_parameters() if p.requires_grad}
+    state.update({n: b.detach().cpu() for n, b in model.named_buffers() if n in keys})
+    return state
+
+
 def _load_checkpoint(d: Path, model, opt, sched) -> int:
     import torch
 
     state = torch.load(d / "weights.pt", weights_only=True)
-    trained = {n for n, p in model.named_parameters() if p.requires_grad}
-    if set(state) != trained:
+    if set(state) != set(_train_state(model)):
         raise ConfigError(f"checkpoint {d} does not match this model's trainable weights: resume with the same "
                           "--model and method, or start a new --out")
     model.load_state_dict(state, strict=False)
@@ -371,7 +521,8 @@ def _load_checkpoint(d: Path, model, opt, sched) -> int:
 
 def _finish(out: Path, model, processor, method: str, run_info: dict, losses: list) -> dict:
     model.save_pretrained(out)  # LoRA: adapter_config.json + adapter_model.safetensors; full: the whole model
-    processor.save_pretrained(out)
+    if processor is not None:  # SAT-Small has none: it reads SAT prompts itself
+        processor.save_pretrained(out)
     summary = {**run_info, "steps": len(losses), "final_loss": losses[-1] if losses else None}
     if losses:
         summary["first_loss"] = losses[0]

@@ -31,6 +31,8 @@ class Sample:
     text: str
     answer: str
     family: str = "instruct"
+    choices: tuple = ()
+    """the options of a multiple-choice QA in prompt order (empty for instruct data and free-form answers)"""
 
 
 def export_format(root: Path, fmt: str | None) -> str:
@@ -70,7 +72,7 @@ def export_samples(root, fmt: str, split: str) -> list[Sample]:
             raise ConfigError(f"record {rec['id']} of {root} has no images: fine-tuning a vision-language model needs "
                               "the exported images (re-export without removing the image files)")
         out.append(Sample(tuple(rec["images"]), sat_prompt(rec["question"], rec["answers"]), rec["correct_answer"],
-                          rec["family"]))
+                          rec["family"], tuple(rec["answers"]) if len(rec["answers"]) > 1 else ()))
     return out
 
 

@@ -403,7 +403,9 @@ def cmd_finetune(args) -> int:
                     precision=precision, gradient_checkpointing=args.gradient_checkpointing,
                     max_length=args.max_length, save_every=args.save_every, eval_every=args.eval_every,
                     eval_limit=args.eval_limit, wandb=args.wandb, seed=args.seed, device=args.device,
-                    tiny_image_size=args.tiny_image_size)
+                    tiny_image_size=args.tiny_image_size, max_minutes=args.max_minutes,
+                    small_image_size=args.small_image_size, blank_images=args.blank_images,
+                    stream_workers=args.stream_workers, stream_size=args.stream_size)
     s = train(cfg, resume=args.resume, progress=not args.no_progress)
     what = "LoRA adapter" if s["method"] == "lora" else "model"
     print(f"saved the {what} to {args.out} ({s['steps']} steps this run, loss {s.get('first_loss', float('nan')):.3f}"
@@ -597,9 +599,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "wandb (offline by default). SAT's recipe for LLaVA is the LoRA default: r 128, alpha 256 on "
                         "the language model's q_proj/v_proj, 60/40 with instruct data (--mix-instruct). --model tiny "
                         "builds a tiny LLaVA offline (tokenizer trained on the data) and trains it fully: LoRA on a "
-                        "random init does not learn. Needs pip install -e \".[train]\".")
-    ft.add_argument("--model", required=True, help="local checkpoint directory, or tiny")
-    ft.add_argument("--data", required=True, help="a `sat export` folder")
+                        "random init does not learn. --model small builds SAT-Small (finetune/small.py), a from-scratch model that picks "
+                        "among the options and learns spatial questions on a CPU. --data env:MIX streams fresh QAs "
+                        "from the QA envs instead of reading an export (seeded, resumable, no house seen twice). "
+                        "Needs pip install -e \".[train]\".")
+    ft.add_argument("--model", required=True, help="local checkpoint directory, small (SAT-Small, from scratch) or "
+                    "tiny (a tiny LLaVA, from scratch)")
+    ft.add_argument("--data", required=True, help="a `sat export` folder, or env:MIX to stream fresh QAs (env:sat, "
+                    "env:static, env:dynamic, env:nav, or a family list env:left_right,ego_movement); needs --max-steps")
     ft.add_argument("--out", required=True, help="output folder (new or empty; the same with --resume)")
     ft.add_argument("--format", choices=["sat", "llava", "messages"], help="export format (default: first present)")
     ft.add_argument("--split", choices=["train", "val", "test"], help="split (default: the folder's only split)")
@@ -635,6 +642,13 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--seed", type=int, default=0, help="sample order, tiny weights and LoRA init (default 0)")
     ft.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
     ft.add_argument("--tiny-image-size", type=int, default=64, help="image size of --model tiny (default 64)")
+    ft.add_argument("--small-image-size", type=int, default=128, help="image size of --model small (default 128)")
+    ft.add_argument("--blank-images", action="store_true", help="--model small sees blank images, in training and "
+                    "evaluation: the text-only twin of a run")
+    ft.add_argument("--max-minutes", type=float, help="stop after this many minutes and save the model as it is")
+    ft.add_argument("--stream-workers", type=int, default=1, help="processes rendering an env: stream (default 1; 0: "
+                    "in the training process)")
+    ft.add_argument("--stream-size", type=int, help="image size an env: stream renders at (default: the model's)")
     ft.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     ft.add_argument("--no-progress", action="store_true", help="no progress bar")
     ft.set_defaults(func=cmd_finetune)

@@ -38,3 +38,29 @@ def tiny_run(train_export, val_export, tmp_path_factory):
     cfg = SFTConfig(model="tiny", data=str(train_export), out=str(out), max_steps=40, batch_size=8,
                     eval_data=str(val_export), eval_limit=8, wandb="disabled", save_every=1000, log_every=5)
     return out, train(cfg, progress=False)
+
+
+@pytest.fixture
+def kill_and_resume(monkeypatch):
+    """``run(cfg, crash_step)``: train ``cfg`` killed right after the checkpoint of ``crash_step``, check that a plain
+    re-run refuses the non-empty folder, then resume it to the end."""
+    from finetune import sft
+    from sat_env.errors import ConfigError
+
+    def run(cfg, crash_step: int) -> None:
+        save = sft._save_checkpoint
+
+        def crash(out, step, *a):
+            save(out, step, *a)
+            if step == crash_step:
+                raise KeyboardInterrupt("simulated kill")
+
+        monkeypatch.setattr(sft, "_save_checkpoint", crash)
+        with pytest.raises(KeyboardInterrupt):
+            sft.train(cfg, progress=False)
+        monkeypatch.setattr(sft, "_save_checkpoint", save)
+        with pytest.raises(ConfigError, match="--resume"):
+            sft.train(cfg, progress=False)
+        sft.train(cfg, resume=True, progress=False)
+
+    return run

@@ -108,7 +108,7 @@ def test_saved_result_reloads_with_plain_transformers_and_peft(method, tiny_run,
     assert gen == captured["gen"]
 
 
-def test_resume_after_interruption_equals_an_uninterrupted_run(train_export, tmp_path, monkeypatch):
+def test_resume_after_interruption_equals_an_uninterrupted_run(train_export, tmp_path, kill_and_resume):
     from safetensors.torch import load_file
 
     def cfg(out):
@@ -116,20 +116,7 @@ def test_resume_after_interruption_equals_an_uninterrupted_run(train_export, tmp
                          save_every=4, log_every=2, wandb="disabled")
 
     train(cfg(tmp_path / "a"), progress=False)
-    save = sft._save_checkpoint
-
-    def crash_after_8(out, step, *a):
-        save(out, step, *a)
-        if step == 8:
-            raise KeyboardInterrupt("simulated kill")
-
-    monkeypatch.setattr(sft, "_save_checkpoint", crash_after_8)
-    with pytest.raises(KeyboardInterrupt):
-        train(cfg(tmp_path / "b"), progress=False)
-    monkeypatch.setattr(sft, "_save_checkpoint", save)
-    with pytest.raises(ConfigError, match="--resume"):
-        train(cfg(tmp_path / "b"), progress=False)
-    train(cfg(tmp_path / "b"), resume=True, progress=False)
+    kill_and_resume(cfg(tmp_path / "b"), 8)
     a, b = load_file(str(tmp_path / "a" / "model.safetensors")), load_file(str(tmp_path / "b" / "model.safetensors"))
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a)
