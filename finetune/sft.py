@@ -52,6 +52,8 @@ class SFTConfig:
     """export format to read (sat, messages, llava; default: the first present)"""
     split: str | None = None
     """export split to train on (default: the folder's only split)"""
+    families: list[str] | None = None
+    """train only on these families of the export (default: all)"""
     eval_data: str | None = None
     """a held-out export (e.g. `sat export --split val`) for the accuracy logged during training"""
     method: str = "auto"
@@ -122,18 +124,26 @@ class SFTConfig:
     def resolved_method(self) -> str:
         if self.method not in ("auto", "lora", "full"):
             raise ConfigError(f"unknown method {self.method!r}: use lora, full or auto")
-        if self.model == "small" and self.method == "lora":
+        if self._small() and self.method == "lora":
             raise ConfigError("SAT-Small is trained from scratch and fully: drop --lora (use --full or the default)")
         if self.method != "auto":
             return self.method
-        return "full" if self.model in FROM_SCRATCH else "lora"
+        return "full" if self.model in FROM_SCRATCH or self._small() else "lora"
+
+    def _small(self) -> bool:
+        """SAT-Small, new (``small``) or a trained one to continue from (e.g. the next stage of a curriculum)."""
+        from finetune.infer import is_small
+
+        return self.model == "small" or is_small(self.model)
 
     def resolved_lr(self) -> float:
         if self.lr is not None:
             return self.lr
         if self.resolved_method() == "lora":
             return 2e-4
-        return 1e-3 if self.model in FROM_SCRATCH else 1e-5
+        if self._small():
+            return 3e-4  # 1e-3 and 2e-3 never left the plateau on 7 families; 3e-4 did by step 250 (experiments/README)
+        return 1e-3 if self.model == "tiny" else 1e-5
 
     def render_size(self) -> int:
         """The image size an env: stream renders at."""
@@ -157,10 +167,13 @@ def _check(cfg: SFTConfig) -> None:
         raise ConfigError(f"--data {cfg.data} is an endless stream: pass --max-steps (and optionally --max-minutes)")
     if stream is not None and cfg.mix_instruct:
         raise ConfigError("--mix-instruct works with an export folder, not with an env: stream")
-    if cfg.model == "small" and cfg.mix_instruct:
+    if cfg._small() and cfg.mix_instruct:
         raise ConfigError("SAT-Small answers multiple-choice questions only: it cannot train on --mix-instruct data")
     if cfg.blank_images and cfg.model != "small":
-        raise ConfigError("--blank-images is for --model small (the text-only twin of a SAT-Small run)")
+        raise ConfigError("--blank-images is for --model small (the text-only twin of a SAT-Small run; a trained "
+                          "twin keeps the setting in its config)")
+    if cfg.families and stream is not None:
+        raise ConfigError("--families filters an export; for a stream name the families in --data env:a,b")
     if cfg.max_minutes is not None and cfg.max_minutes <= 0:
         raise ConfigError(f"--max-minutes must be > 0, got {cfg.max_minutes}")
     if cfg.stream_workers < 0:
@@ -273,7 +286,13 @@ def _source(cfg: SFTConfig):
     root = Path(cfg.data)
     fmt = export_format(root, cfg.format)
     samples = export_samples(root, fmt, export_split(root, fmt, cfg.split))
-    if cfg.model == "small":
+    if cfg.families:
+        have = {s.family for s in samples}
+        missing = sorted(set(cfg.families) - have)
+        if missing:
+            raise ConfigError(f"--families {', '.join(missing)}: not in {root} (it has {', '.join(sorted(have))})")
+        samples = [s for s in samples if s.family in cfg.families]
+    if cfg._small():
         mc = [s for s in samples if s.choices]
         if not mc:
             raise ConfigError(f"{root} holds no multiple-choice QAs: SAT-Small learns to pick options")
@@ -298,7 +317,7 @@ def _batches(cfg: SFTConfig, samples, stream, instruct, order, g0: int, size: in
             batch = []
             while len(batch) < size:
                 s = next(it)
-                if cfg.model != "small" or s.choices:
+                if not cfg._small() or s.choices:
                     batch.append(s)
             yield batch
     finally:
@@ -315,7 +334,7 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
     instruct = instruct_samples(cfg.mix_instruct, cfg.mix_image_root) if cfg.mix_instruct else []
     out = _prepare_out(cfg, resume)  # after every input check: a bad input leaves nothing behind
     method = cfg.resolved_method()
-    small = cfg.model == "small"
+    small = cfg._small()
     if cfg.model == "tiny" and method == "lora":
         print("warning: LoRA on the tiny model's random init does not learn (its frozen random head and norms "
               "cannot make the logits peaked); use --full", file=sys.stderr)

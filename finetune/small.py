@@ -73,7 +73,7 @@ class SatSmallConfig(PretrainedConfig):
                  channels: tuple = (32, 64, 96, 128), hidden: int = 128, text_layers: int = 2, heads: int = 4,
                  film_blocks: int = 2, pool_heads: int = 4, max_words: int = 64, max_option_words: int = 16,
                  coords: bool = True, pooling: str = "attention", blank_images: bool = False, norm: str = "batch",
-                 **kwargs):
+                 keypoint_temp: float = 1.0, **kwargs):
         self.vocab = list(vocab or SPECIAL_WORDS)
         self.answers = list(answers or [])
         self.image_size = image_size
@@ -89,6 +89,7 @@ class SatSmallConfig(PretrainedConfig):
         self.pooling = pooling
         self.blank_images = blank_images
         self.norm = norm
+        self.keypoint_temp = keypoint_temp
         super().__init__(**kwargs)
 
 
@@ -164,7 +165,7 @@ class SatSmallModel(PreTrainedModel):
         self.grid_pos = nn.Parameter(torch.zeros(d, grid, grid))
         self.pool_q = nn.Linear(d, config.pool_heads * d)
         self.pool_k = nn.Conv2d(d, d, 1)
-        self.keypoint_temp = nn.Parameter(torch.zeros(d))
+        self.keypoint_temp = nn.Parameter(torch.full((d,), math.log(config.keypoint_temp)))
         self.fuse = nn.Sequential(nn.LayerNorm(config.pool_heads * d + 4 * d), nn.Linear(config.pool_heads * d + 4 * d, 2 * d),
                                   nn.GELU(), nn.Linear(2 * d, d))
         # options

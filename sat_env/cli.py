@@ -405,7 +405,7 @@ def cmd_finetune(args) -> int:
                     eval_limit=args.eval_limit, wandb=args.wandb, seed=args.seed, device=args.device,
                     tiny_image_size=args.tiny_image_size, max_minutes=args.max_minutes,
                     small_image_size=args.small_image_size, blank_images=args.blank_images,
-                    stream_workers=args.stream_workers, stream_size=args.stream_size)
+                    stream_workers=args.stream_workers, stream_size=args.stream_size, families=args.families)
     s = train(cfg, resume=args.resume, progress=not args.no_progress)
     what = "LoRA adapter" if s["method"] == "lora" else "model"
     print(f"saved the {what} to {args.out} ({s['steps']} steps this run, loss {s.get('first_loss', float('nan')):.3f}"
@@ -603,13 +603,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "among the options and learns spatial questions on a CPU. --data env:MIX streams fresh QAs "
                         "from the QA envs instead of reading an export (seeded, resumable, no house seen twice). "
                         "Needs pip install -e \".[train]\".")
-    ft.add_argument("--model", required=True, help="local checkpoint directory, small (SAT-Small, from scratch) or "
-                    "tiny (a tiny LLaVA, from scratch)")
+    ft.add_argument("--model", required=True, help="local checkpoint directory (a trained SAT-Small continues fully), "
+                    "small (SAT-Small, from scratch) or tiny (a tiny LLaVA, from scratch)")
     ft.add_argument("--data", required=True, help="a `sat export` folder, or env:MIX to stream fresh QAs (env:sat, "
                     "env:static, env:dynamic, env:nav, or a family list env:left_right,ego_movement); needs --max-steps")
     ft.add_argument("--out", required=True, help="output folder (new or empty; the same with --resume)")
     ft.add_argument("--format", choices=["sat", "llava", "messages"], help="export format (default: first present)")
     ft.add_argument("--split", choices=["train", "val", "test"], help="split (default: the folder's only split)")
+    ft.add_argument("--families", nargs="+", help="train only on these families of the export (default: all)")
     ft.add_argument("--eval-data", help="a held-out export for the accuracy logged during training")
     g = ft.add_mutually_exclusive_group()
     g.add_argument("--lora", action="store_true", help="train LoRA adapters (default for real checkpoints)")

@@ -150,3 +150,17 @@ def test_clear_errors_leave_nothing_behind(kw, match, tmp_path, train_export):
     with pytest.raises(ConfigError, match=match):
         train(_cfg(out, kw.pop("data", train_export), **kw), progress=False)
     assert not out.exists()
+
+
+def test_families_filter_and_continuing_from_a_trained_small_model(small_run, train_export, tmp_path):
+    from finetune.data import iter_records
+
+    out, _ = small_run
+    n_lr = sum(r["family"] == "left_right" for r in iter_records(train_export, "sat", "train", load_images=False))
+    s = train(_cfg(tmp_path / "next", train_export, model=str(out), families=["left_right"], max_steps=2),
+              progress=False)
+    assert s["method"] == "full" and s["samples"] == n_lr
+    assert SatSmallModel.from_pretrained(tmp_path / "next").config.vocab == SatSmallModel.from_pretrained(out).config.vocab
+    with pytest.raises(ConfigError, match="not in"):
+        train(_cfg(tmp_path / "bad", train_export, families=["perspective"]), progress=False)
+    assert not (tmp_path / "bad").exists()
