@@ -66,7 +66,8 @@ def main(argv=None) -> int:
     answers = [] if args.no_answer_embed else build_answers([s.answer for s in train], max(5, len(train) // 300))
     cfg = SatSmallConfig(vocab=build_vocab(texts), answers=answers, image_size=args.image_size,
                          pooling=args.pooling, coords=not args.no_coords, blank_images=args.blank,
-                         channels=[int(c) for c in args.channels.split(",")], norm=args.norm, keypoint_temp=args.keypoint_temp)
+                         channels=[int(c) for c in args.channels.split(",")], norm=args.norm,
+                         keypoint_temp=args.keypoint_temp)
     torch.manual_seed(args.seed)
     model = SatSmallModel(cfg)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr)
@@ -92,7 +93,8 @@ def main(argv=None) -> int:
             print(f"step {step + 1} loss {np.mean(curve[-50:]):.3f} {time.monotonic() - t0:.0f}s", flush=True)
     secs = time.monotonic() - t0
     rec = {"families": args.families, "n_train": len(train), "steps": args.steps, "image_size": args.image_size,
-           "pooling": args.pooling, "coords": not args.no_coords, "blank": args.blank, "channels": args.channels, "norm": args.norm, "keypoint_temp": args.keypoint_temp, "lr": args.lr, "seed": args.seed,
+           "pooling": args.pooling, "coords": not args.no_coords, "blank": args.blank, "channels": args.channels,
+           "norm": args.norm, "keypoint_temp": args.keypoint_temp, "lr": args.lr, "seed": args.seed,
            "answer_embed": not args.no_answer_embed, "seconds": round(secs),
            "loss": [round(float(np.mean(curve[i:i + 50])), 3) for i in range(0, len(curve), 50)],
            "train_acc": _accuracy(model, train[:1000]), "test_acc": _accuracy(model, test)}

@@ -188,7 +188,8 @@ def main(argv=None) -> int:
         "families_20_points_over_text_only": sorted(f for f, g in gains.items() if g >= 0.20),
         "nav": nav,
         "ablation": ablation,
-        "mark_styles": {"model": by_mark_style(out / f"eval_{main_run}"), "text_only": by_mark_style(out / f"eval_{twin}")},
+        "mark_styles": {"model": by_mark_style(out / f"eval_{main_run}"),
+                        "text_only": by_mark_style(out / f"eval_{twin}")},
     }
     (out / "results.json").write_text(json.dumps(summary, indent=1) + "\n")
     Path(args.results).parent.mkdir(parents=True, exist_ok=True)

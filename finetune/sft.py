@@ -79,7 +79,7 @@ class SFTConfig:
     max_minutes: float | None = None
     """stop training after this many minutes (the model is saved as it is then; the schedule is cut short)"""
     lr: float | None = None
-    """peak learning rate (default: 1e-3 full tiny, 2e-4 LoRA, 1e-5 full real model)"""
+    """peak learning rate (default: 1e-3 full tiny, 3e-4 SAT-Small, 2e-4 LoRA, 1e-5 full real model)"""
     warmup_ratio: float = 0.03
     """share of the steps with linear warm-up before the cosine decay"""
     weight_decay: float = 0.0
@@ -259,7 +259,10 @@ def _checkpoints(out: Path) -> list[Path]:
 def _prepare_out(cfg: SFTConfig, resume: bool) -> Path:
     out = Path(cfg.out)
     run_file = out / RUN_FILE
-    mine = {k: v for k, v in dataclasses.asdict(cfg).items() if k not in ("max_steps", "epochs", "device")}
+    # what may differ on a resume: how long to train, where, and how many processes render a stream (the stream's
+    # sequence does not depend on them)
+    mine = {k: v for k, v in dataclasses.asdict(cfg).items()
+            if k not in ("max_steps", "epochs", "device", "max_minutes", "stream_workers")}
     if resume:
         if not run_file.is_file():
             raise ConfigError(f"--resume: {out} holds no `sat finetune` run ({RUN_FILE} missing); drop --resume")
@@ -303,9 +306,10 @@ def _source(cfg: SFTConfig):
     return samples, None
 
 
-def _batches(cfg: SFTConfig, samples, stream, instruct, order, g0: int, size: int):
-    """Lists of ``size`` samples from global sample index ``g0`` on: the seeded export order, or the stream (for
-    SAT-Small its free-form QAs are passed over, which keeps the order a function of the index)."""
+def _batches(samples, stream, instruct, order, g0: int, size: int, choices_only: bool):
+    """Lists of ``size`` samples from global sample index ``g0`` on: the seeded export order, or the stream (with
+    ``choices_only``, for SAT-Small, its free-form QAs are passed over, which keeps the order a function of the
+    index)."""
     if stream is None:
         g = g0
         while True:
@@ -317,7 +321,7 @@ def _batches(cfg: SFTConfig, samples, stream, instruct, order, g0: int, size: in
             batch = []
             while len(batch) < size:
                 s = next(it)
-                if not cfg._small() or s.choices:
+                if s.choices or not choices_only:
                     batch.append(s)
             yield batch
     finally:
@@ -399,7 +403,7 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
         return collate(processor, batch, cfg.max_length)
 
     bar = ProgressBar(total, progress, unit="step", initial=step)
-    batches = _batches(cfg, samples, stream, instruct, order, step * per_step, cfg.batch_size)
+    batches = _batches(samples, stream, instruct, order, step * per_step, cfg.batch_size, small)
     losses, tokens, seen, t0 = [], 0, 0, time.monotonic()
     stopped_early = False
     try:

@@ -166,8 +166,8 @@ class SatSmallModel(PreTrainedModel):
         self.pool_q = nn.Linear(d, config.pool_heads * d)
         self.pool_k = nn.Conv2d(d, d, 1)
         self.keypoint_temp = nn.Parameter(torch.full((d,), math.log(config.keypoint_temp)))
-        self.fuse = nn.Sequential(nn.LayerNorm(config.pool_heads * d + 4 * d), nn.Linear(config.pool_heads * d + 4 * d, 2 * d),
-                                  nn.GELU(), nn.Linear(2 * d, d))
+        fused = config.pool_heads * d + 4 * d  # attention pooling, keypoints (x, y, peak per channel), question
+        self.fuse = nn.Sequential(nn.LayerNorm(fused), nn.Linear(fused, 2 * d), nn.GELU(), nn.Linear(2 * d, d))
         # options
         self.answer_embed = nn.Embedding(len(config.answers) + 1, d, padding_idx=0)
         self.option_mlp = nn.Sequential(nn.Linear(d, d), nn.GELU(), nn.Linear(d, d))
@@ -332,7 +332,8 @@ class SatSmallModel(PreTrainedModel):
 
 
 def _pil(ref):
-    """A PIL RGB image from a PIL image, encoded bytes or a path."""
+    """A PIL RGB image from a PIL image, encoded bytes or a path (finetune.data.open_image's decoding, repeated
+    because this file is saved with checkpoints and must not import SAT-Env)."""
     import io
 
     from PIL import Image
@@ -363,16 +364,7 @@ def build_answers(answers, min_count: int = 20) -> list[str]:
     return sorted(a for a, n in counts.items() if n >= min_count)
 
 
-def register() -> None:
-    """Make AutoConfig / AutoModel know ``sat_small`` (for checkpoints loaded without trust_remote_code)."""
-    from transformers import AutoConfig, AutoModel
-
-    try:
-        AutoConfig.register(MODEL_TYPE, SatSmallConfig)
-        AutoModel.register(SatSmallConfig, SatSmallModel)
-    except ValueError:  # already registered
-        pass
-
-
+# save_pretrained copies this file beside the weights and writes auto_map: AutoModel loads it with
+# trust_remote_code=True, without SAT-Env
 SatSmallConfig.register_for_auto_class()
 SatSmallModel.register_for_auto_class("AutoModel")

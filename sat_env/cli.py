@@ -599,14 +599,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "wandb (offline by default). SAT's recipe for LLaVA is the LoRA default: r 128, alpha 256 on "
                         "the language model's q_proj/v_proj, 60/40 with instruct data (--mix-instruct). --model tiny "
                         "builds a tiny LLaVA offline (tokenizer trained on the data) and trains it fully: LoRA on a "
-                        "random init does not learn. --model small builds SAT-Small (finetune/small.py), a from-scratch model that picks "
-                        "among the options and learns spatial questions on a CPU. --data env:MIX streams fresh QAs "
+                        "random init does not learn. --model small builds SAT-Small (finetune/small.py), a "
+                        "from-scratch model that picks among the options and learns spatial questions on a CPU. "
+                        "--data env:MIX streams fresh QAs "
                         "from the QA envs instead of reading an export (seeded, resumable, no house seen twice). "
                         "Needs pip install -e \".[train]\".")
     ft.add_argument("--model", required=True, help="local checkpoint directory (a trained SAT-Small continues fully), "
                     "small (SAT-Small, from scratch) or tiny (a tiny LLaVA, from scratch)")
     ft.add_argument("--data", required=True, help="a `sat export` folder, or env:MIX to stream fresh QAs (env:sat, "
-                    "env:static, env:dynamic, env:nav, or a family list env:left_right,ego_movement); needs --max-steps")
+                    "env:static, env:dynamic, env:nav, or a family list env:left_right,ego_movement); needs "
+                    "--max-steps")
     ft.add_argument("--out", required=True, help="output folder (new or empty; the same with --resume)")
     ft.add_argument("--format", choices=["sat", "llava", "messages"], help="export format (default: first present)")
     ft.add_argument("--split", choices=["train", "val", "test"], help="split (default: the folder's only split)")
@@ -625,7 +627,8 @@ def build_parser() -> argparse.ArgumentParser:
     ft.add_argument("--mix-image-root", help="folder the instruct file's image paths are relative to")
     ft.add_argument("--epochs", type=float, default=1.0, help="passes over the data (default 1)")
     ft.add_argument("--max-steps", type=int, help="optimizer steps (overrides --epochs)")
-    ft.add_argument("--lr", type=float, help="peak learning rate (default 1e-3 tiny full, 2e-4 LoRA, 1e-5 full)")
+    ft.add_argument("--lr", type=float, help="peak learning rate (default 1e-3 tiny full, 3e-4 small, 2e-4 LoRA, "
+                    "1e-5 full)")
     ft.add_argument("--batch-size", type=int, default=8, help="samples per micro-batch (default 8)")
     ft.add_argument("--grad-accum", type=int, default=1, help="micro-batches per step (default 1)")
     pg = ft.add_mutually_exclusive_group()

@@ -160,7 +160,8 @@ def test_families_filter_and_continuing_from_a_trained_small_model(small_run, tr
     s = train(_cfg(tmp_path / "next", train_export, model=str(out), families=["left_right"], max_steps=2),
               progress=False)
     assert s["method"] == "full" and s["samples"] == n_lr
-    assert SatSmallModel.from_pretrained(tmp_path / "next").config.vocab == SatSmallModel.from_pretrained(out).config.vocab
+    vocab = SatSmallModel.from_pretrained(out).config.vocab
+    assert SatSmallModel.from_pretrained(tmp_path / "next").config.vocab == vocab
     with pytest.raises(ConfigError, match="not in"):
         train(_cfg(tmp_path / "bad", train_export, families=["perspective"]), progress=False)
     assert not (tmp_path / "bad").exists()
