@@ -17,11 +17,13 @@ def make_agent(spec: str, env, seed: int = 0):
     """An agent from a spec.
 
     Specs: "random", "random-walk" (ObjectNav: random moves and turns, never Done), "forward" (ObjectNav:
-    MoveAhead, turning while blocked, never Done), "oracle", "ppo:PATH" (actions sampled from the policy with a
-    seeded RNG), "ppo-greedy:PATH" (argmax actions), or "model:PATH" /
+    MoveAhead, turning while blocked, never Done), "scan-walker" (ObjectNav: the model policy's movement rule
+    without a model: forward, plus a look around at the start and every 20 moves), "oracle-answers" (ObjectNav: that
+    rule with truthful answers, its upper bound), "oracle", "ppo:PATH" (actions
+    sampled from the policy with a seeded RNG), "ppo-greedy:PATH" (argmax actions), or "model:PATH" /
     "model:PATH@ADAPTER" (a fine-tuned vision-language model, :class:`agents.model_policy.ModelPolicyAgent`: it
-    answers QA envs' questions and drives ObjectNav with the nav_stop / nav_direction questions; PATH is a local
-    checkpoint or a `sat finetune` output, ADAPTER an optional peft adapter directory).
+    answers QA envs' questions and drives ObjectNav with the nav_visible / nav_stop / nav_direction questions;
+    PATH is a local checkpoint or a `sat finetune` output, ADAPTER an optional peft adapter directory).
     """
     from agents.base import RandomAgent
 
@@ -53,14 +55,16 @@ def make_agent(spec: str, env, seed: int = 0):
         if not path:
             raise ConfigError("model agent without a path: use model:PATH or model:PATH@ADAPTER")
         return ModelPolicyAgent(path, env, adapter=adapter or None, seed=seed)
-    if spec == "forward":
-        from agents.model_policy import forward_walker
+    if spec in ("forward", "scan-walker", "oracle-answers"):
+        from agents import model_policy
 
         if "ObjectNav" not in type(env.unwrapped).__name__:
-            raise ConfigError("forward is an ObjectNav agent: use random for QA envs")
-        return forward_walker(env, seed=seed)
-    raise ConfigError(f"unknown agent {spec!r}: use random, random-walk, forward, oracle, ppo:PATH, "
-                      "ppo-greedy:PATH, model:PATH or model:PATH@ADAPTER")
+            raise ConfigError(f"{spec} is an ObjectNav agent: use random for QA envs")
+        make = {"forward": model_policy.forward_walker, "scan-walker": model_policy.scan_walker,
+                "oracle-answers": model_policy.oracle_answers}[spec]
+        return make(env, seed=seed)
+    raise ConfigError(f"unknown agent {spec!r}: use random, random-walk, forward, scan-walker, oracle-answers, "
+                      "oracle, ppo:PATH, ppo-greedy:PATH, model:PATH or model:PATH@ADAPTER")
 
 
 def evaluate(agent_spec: str, env_id: str, episodes: int, env_kwargs: dict | None = None, seed: int = 0,

@@ -27,18 +27,20 @@ def _export(out: Path, num_qa: int, split: str, families: list[str], cfg: dict) 
     run_export(ec, workers=cfg.get("workers", 2), resume=out.is_dir() and any(out.iterdir()), progress=True)
 
 
-def _train(out: Path, run: dict, tr: dict, data: str) -> tuple[Path, list[dict]]:
-    """Train a run's stages under out/stage-K; returns (the last stage's model, each stage's summary)."""
+def _train(out: Path, run: dict, tr: dict, data: str, exports: dict[str, str]) -> tuple[Path, list[dict]]:
+    """Train a run's stages under out/stage-K; returns (the last stage's model, each stage's summary). A stage trains
+    on `data` unless it names one of the extra exports (``"data": NAME``)."""
     from finetune.sft import SFTConfig, train
 
     model, summaries = "small", []
     for k, st in enumerate(run["stages"]):
         d = out / f"stage-{k}"
+        src = exports[st["data"]] if "data" in st else data
         if (d / "config.json").is_file():
             summaries.append(json.loads((d / "sat_finetune.json").read_text()))
         else:
-            stream = data.startswith("env:")
-            cfg = SFTConfig(model=model, data=("env:" + ",".join(st["families"])) if stream else data, out=str(d),
+            stream = src.startswith("env:")
+            cfg = SFTConfig(model=model, data=("env:" + ",".join(st["families"])) if stream else src, out=str(d),
                             families=None if stream else st["families"], max_steps=st["max_steps"],
                             max_minutes=st["minutes"], lr=tr["lr"], batch_size=tr["batch_size"],
                             small_image_size=tr["image_size"], blank_images=run.get("blank", False) and k == 0,
@@ -57,17 +59,30 @@ def _steps(summaries: list[dict]) -> int:
     return sum(s["steps"] for s in summaries)
 
 
-def _evaluate(model: Path, test: Path, out: Path) -> dict:
-    """{family: {n, acc, chance}} on the held-out export (cached in out/rows.json)."""
+def _evaluate(model: Path, tests: list[Path], out: Path) -> dict:
+    """{family: {n, acc, chance}} on the held-out exports, "all" item-weighted over them. Each export's rows are
+    cached (with the model they belong to) in out/rows.json for the first and out/NAME/rows.json for the others."""
     from finetune.evaluate import evaluate_model
 
-    cache = out / "rows.json"
-    if cache.is_file():
-        rows = json.loads(cache.read_text())
-    else:
-        rows = evaluate_model(str(model), out, data=str(test), batch_size=64, progress=False)
-        cache.write_text(json.dumps(rows))
-    return {r["task"]: {"n": r["n"], "acc": r.get("accuracy"), "chance": r.get("chance")} for r in rows}
+    fams: dict = {}
+    for i, test in enumerate(tests):
+        d = out if i == 0 else out / test.name
+        cache = d / "rows.json"
+        rows = None
+        if cache.is_file():
+            got = json.loads(cache.read_text())
+            if isinstance(got, dict) and got.get("model") == str(model):
+                rows = got["rows"]
+        if rows is None:
+            rows = evaluate_model(str(model), d, data=str(test), batch_size=64, progress=False)
+            cache.write_text(json.dumps({"model": str(model), "rows": rows}))
+        fams.update({r["task"]: {"n": r["n"], "acc": r.get("accuracy"), "chance": r.get("chance")}
+                     for r in rows if r["task"] != "all"})
+    have = [r for r in fams.values() if r["acc"] is not None]
+    n = sum(r["n"] for r in have)
+    fams["all"] = {"n": n, "acc": sum(r["acc"] * r["n"] for r in have) / n,
+                   "chance": sum(r["chance"] * r["n"] for r in have) / n}
+    return fams
 
 
 def mark_style(question: str) -> str:
@@ -125,16 +140,21 @@ def main(argv=None) -> int:
     if not data.startswith("env:"):
         _export(out / "train", dc["train_qa"], "train", dc["train_families"], dc)
         data = str(out / "train")
+    exports = {}
+    for name, ex in dc.get("extra_exports", {}).items():  # more exports: stages name them, tests list them
+        _export(out / name, ex["num_qa"], ex["split"], ex["families"], {**dc, "seed": ex.get("seed", 0)})
+        exports[name] = str(out / name)
+    tests = [out / "test", *(out / name for name in dc.get("extra_tests", []))]
     print(f"exports: {time.monotonic() - t:.0f} s", flush=True)
 
     runs, evals, stage_evals = {}, {}, {}
     for run in cfg["runs"]:
         name = run["name"]
-        model, runs[name] = _train(out / name, run, cfg["train"], data)
-        evals[name] = _evaluate(model, out / "test", out / f"eval_{name}")
+        model, runs[name] = _train(out / name, run, cfg["train"], data, exports)
+        evals[name] = _evaluate(model, tests, out / f"eval_{name}")
         if len(run["stages"]) > 1:  # what the curriculum's first stage had learnt, for the record
             first = out / name / "stage-0"
-            stage_evals[name] = _evaluate(first, out / "test", out / f"eval_{name}_stage-0")
+            stage_evals[name] = _evaluate(first, tests, out / f"eval_{name}_stage-0")
         print(f"{name}: {_minutes(runs[name]):.1f} min, {_steps(runs[name])} steps, "
               f"held-out accuracy {evals[name].get('all', {}).get('acc')}", flush=True)
 
@@ -165,7 +185,8 @@ def main(argv=None) -> int:
             row = json.loads(cache.read_text())
         else:
             spec = f"model:{_final(out / main_run)}" if agent == "model" else agent
-            row = evaluate(spec, navc["env_id"], navc["episodes"], env_kwargs={"episodes": "eval"},
+            row = evaluate(spec, navc["env_id"], navc["episodes"],
+                           env_kwargs={"episodes": "eval", **navc.get("env_kwargs", {})},
                            out=str(out / f"nav_{agent}"))["table"][0]
             cache.write_text(json.dumps(row))
         nav[agent] = {"success": row["success"], "spl": row["spl"], "episodes": row["episodes"]}

@@ -6,7 +6,7 @@ we weight them by the sizes of its generators' outputs as far as they are known 
 from every agent-move episode, camera translation from a separate, smaller generator, perspective kept with
 p = 0.05) and document it here rather than claim more precision.
 
-The navigation families (``NAV``: the model policy's two questions, qa/nav.py) are not part of SAT and stay out of
+The navigation families (``NAV``: the model policy's three questions, qa/nav.py) are not part of SAT and stay out of
 ``sat``, ``static`` and ``dynamic``; ``nav`` draws them alone (``sat export --mix nav``), and a dict of weights
 mixes them with anything else.
 """
@@ -20,7 +20,7 @@ SAT_STATIC = ("count", "closer_to_camera", "front_behind", "left_right", "above_
 SPATIALVLM = ("size_compare", "metric_distance", "metric_size", "direction_clock")
 DYNAMIC = ("ego_movement", "camera_translation", "object_movement", "action_consequence", "goal_aiming",
            "perspective")
-NAV = ("nav_direction", "nav_stop")
+NAV = ("nav_direction", "nav_stop", "nav_visible")
 
 SAT_MIX = {
     **{f: 0.74 / len(SAT_STATIC) for f in SAT_STATIC},

@@ -1,9 +1,11 @@
-"""Navigation families: the two questions the model policy (agents/model_policy.py) asks at every ObjectNav step
+"""Navigation families: the three questions the model policy (agents/model_policy.py) asks at every ObjectNav step
 (QA_SPEC.md, "Navigation questions").
 
 - ``nav_direction``: "I need to go to the {target}. Which direction should I turn to face it?" left / right /
   straight, from the target's bearing exactly as ``goal_aiming`` (straight within +-BEARING_STRAIGHT, bearings
   within BEARING_MARGIN of the boundary rejected).
+- ``nav_visible``: "I need to go to the {target}. Can I see it from here?" yes / no: ObjectNav's visibility rule
+  for the category (the policy explores until it sees the target; see nav_visible's docstring for the poses).
 - ``nav_stop``: "I need to go to the {target}. Am I close enough to it to stop?" yes / no: yes iff ObjectNav's
   ``Done`` would succeed for that object (visible with the env's pixel rule, and within SUCCESS_DISTANCE from the
   agent's vertical axis to the object's footprint, the env's own ``rect_distance``); no when it is visible but
@@ -11,9 +13,9 @@
 
 Like ObjectNav, the question names the target by its category only ("the sofa") and shows the UNMARKED egocentric
 frame. The name must refer to exactly one visible object: the category has exactly one instance with any visible
-pixel in the asked frame (QA_SPEC rule 5); otherwise the pose is rejected.
+pixel in the asked frame (QA_SPEC rule 5); otherwise the pose is rejected. nav_visible's "no" frames show none.
 
-Poses. Random views are rarely within 1 m of an object, so both families drive the backend: an object clearly
+Poses. Random views are rarely within 1 m of an object, so the families drive the backend: an object clearly
 visible in the current view is chosen (ObjectNav target types first, so the policy's questions are
 in-distribution), then the agent is teleported to a reachable nav-grid point whose footprint distance to it fits
 the target label, facing it with a bearing drawn for the label, at a horizon drawn from NAV_HORIZONS, and the frame
@@ -62,7 +64,13 @@ NAV_STOP_TEMPLATES = (
     "I need to go to the {target}. Am I already within reach of it, so that I can stop here?",
     "I am looking for the {target}. Is it close enough that I can stop now?",
 )
+NAV_VISIBLE_TEMPLATES = (
+    "I need to go to the {target}. Can I see it from here?",
+    "I am looking for the {target}. Is it in view right now?",
+    "I need to go to the {target}. Is it visible in this view?",
+)
 NAV_DIRECTION_CHOICES = ("left", "right", "straight")
+NAV_VISIBLE_CHOICES = ("yes", "no")
 NAV_STOP_CHOICES = ("yes", "no")
 
 # --- poses and margins ----------------------------------------------------------------------------------------
@@ -99,7 +107,9 @@ def nav_question(kind: str, object_type: str) -> tuple[str, list[str]]:
         return NAV_STOP_TEMPLATES[0].format(target=name), list(NAV_STOP_CHOICES)
     if kind == "direction":
         return NAV_DIRECTION_TEMPLATES[0].format(target=name), list(NAV_DIRECTION_CHOICES)
-    raise ValueError(f"kind must be 'stop' or 'direction', got {kind!r}")
+    if kind == "visible":
+        return NAV_VISIBLE_TEMPLATES[0].format(target=name), list(NAV_VISIBLE_CHOICES)
+    raise ValueError(f"kind must be 'visible', 'stop' or 'direction', got {kind!r}")
 
 
 # --- labels from truth ----------------------------------------------------------------------------------------
@@ -185,17 +195,19 @@ def _truth(ctx: QAContext, view, rec, cand) -> dict:
             "success_distance": SUCCESS_DISTANCE}
 
 
-def _drive(ctx: QAContext, rng: np.random.Generator, target: str, band: tuple[float, float], draw_bearing, accept):
+def _drive(ctx: QAContext, rng: np.random.Generator, target: str, band: tuple[float, float], draw_bearing, accept,
+           objects=None):
     """Try objects x poses until one frame yields a QA: (view, record, truth) or None. The object must be visible
     by ObjectNav's pixel rule as well as a clear candidate, alone of its category, in the rendered frame.
 
     Args:
         band: (lo, hi] footprint distances of the grid points tried.
         draw_bearing: rng -> bearing (deg) to face the object with.
-        accept: truth -> bool: the frame answers the question with the target label (margins included).
+        accept: (truth, view) -> bool: the frame answers the question with the target label (margins included).
+        objects: the objects to face, in order (default: :func:`_objects`, drawn after the horizon).
     """
     horizon = float(pick(rng, NAV_HORIZONS))
-    for obj in _objects(ctx, rng, target):
+    for obj in (_objects(ctx, rng, target) if objects is None else objects):
         rec = ctx.backend.scene.objects[obj.object_id]
         for xz in _grid_points(ctx, rng, rec, *band):
             view = _look(ctx, xz, rec, draw_bearing(rng), horizon)
@@ -205,7 +217,7 @@ def _drive(ctx: QAContext, rng: np.random.Generator, target: str, band: tuple[fl
             if cand is None:
                 continue
             truth = _truth(ctx, view, rec, cand)
-            if truth["pixels"] >= truth["visible_pixels"] and accept(truth):
+            if truth["pixels"] >= truth["visible_pixels"] and accept(truth, view):
                 return view, rec, truth
     return None
 
@@ -238,7 +250,7 @@ def nav_direction(ctx: QAContext, rng: np.random.Generator, target: str) -> QA |
     tpl = pick(rng, NAV_DIRECTION_TEMPLATES)
     choices, correct = shuffle_choices(list(NAV_DIRECTION_CHOICES), NAV_DIRECTION_CHOICES.index(target), rng)
 
-    def accept(truth: dict) -> bool:
+    def accept(truth: dict, view) -> bool:
         b = bearing(truth["center"], truth["camera"][:2], truth["camera"][2])
         return abs(abs(b) - BEARING_STRAIGHT) >= BEARING_MARGIN and _direction_label(truth) == target
 
@@ -273,10 +285,65 @@ def nav_stop(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None
         band = (SUCCESS_DISTANCE + STOP_NO_MARGIN, NAV_MAX_DISTANCE)
 
     got = _drive(ctx, rng, target, band, lambda r: float(r.uniform(-NAV_MAX_BEARING, NAV_MAX_BEARING)),
-                 lambda truth: _stop_label(truth) == target)
+                 lambda truth, view: _stop_label(truth) == target)
     if got is None:
         return None
     view, rec, truth = got
     q = tpl.format(target=category_name(rec.object_type))
     return QA(q, choices, correct, "nav_stop", "goal_aim", ["view"], {"view": view.rgb}, [rec.object_id], truth,
               target, template=tpl)
+
+
+# ===================================================================================================================
+# nav_visible
+# ===================================================================================================================
+
+
+def _visible_label(truth: dict) -> str:
+    """ObjectNav's visibility rule for the asked category: some instance shows at least visible_pixels pixels."""
+    return "yes" if truth["category_pixels"] >= truth["visible_pixels"] else "no"
+
+
+def _category_pixels(view, object_type: str) -> int:
+    """The most pixels any instance of object_type shows in the view."""
+    counts = view.pixel_counts
+    return max((int(counts[r.instance]) for r in view.records.values()
+                if r.object_type == object_type and r.instance < len(counts)), default=0)
+
+
+@register("nav_visible", sat_type="goal_aim", labels=NAV_VISIBLE_CHOICES, dynamic=True, recompute=_visible_label)
+def nav_visible(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | None:
+    """"I need to go to the {target}. Can I see it from here?" yes / no.
+
+    The asked category is that of an object clearly visible in the current view (ObjectNav target types first), for
+    both labels, so the category says nothing about the answer. yes: the agent is put within NAV_MAX_DISTANCE of that
+    object facing it (bearing uniform in +-NAV_MAX_BEARING): visible by ObjectNav's pixel rule, as a clear candidate
+    and alone of its category. no: the agent faces another clearly visible object of the current view the same way,
+    and no instance of the category shows a single pixel (frames with a trace of one are rejected: a person could
+    say either). The answer is ObjectNav's visibility rule for the category (the policy explores until it says yes).
+    """
+    tpl = pick(rng, NAV_VISIBLE_TEMPLATES)
+    choices, correct = shuffle_choices(list(NAV_VISIBLE_CHOICES), NAV_VISIBLE_CHOICES.index(target), rng)
+    bear = lambda r: float(r.uniform(-NAV_MAX_BEARING, NAV_MAX_BEARING))
+    for obj in _objects(ctx, rng, target):
+        otype = obj.object_type
+        if ctx.name(obj) is None:  # the category must be the one object of the question in the current view too
+            continue
+        if target == "yes":
+            got = _drive(ctx, rng, target, (-1.0, NAV_MAX_DISTANCE), bear,
+                         lambda truth, view: True, objects=[obj])
+        else:
+            others = [c for c in ctx.candidates(rule=vis.NAV) if c.object_type != otype]
+            others = [others[i] for i in rng.permutation(len(others))][:NAV_MAX_OBJECTS]
+            got = _drive(ctx, rng, target, (-1.0, NAV_MAX_DISTANCE), bear,
+                         lambda truth, view, t=otype: _category_pixels(view, t) == 0, objects=others)
+        if got is None:
+            continue
+        view, rec, truth = got
+        truth = {**truth, "object_type": otype, "category_pixels": _category_pixels(view, otype),
+                 "asked_about": obj.object_id}
+        q = tpl.format(target=category_name(otype))
+        objects = [rec.object_id] if target == "yes" else []
+        return QA(q, choices, correct, "nav_visible", "goal_aim", ["view"], {"view": view.rgb}, objects, truth,
+                  target, template=tpl)
+    return None

@@ -121,7 +121,7 @@ FAMILY_RULES = {
     **{f: SIZED for f in SIZED_FAMILIES},
     **{f: DYNAMIC for f in ("action_consequence", "goal_aiming", "perspective")},
     "object_movement": MOVABLE,
-    **{f: NAV for f in ("nav_direction", "nav_stop")},
+    **{f: NAV for f in ("nav_direction", "nav_stop", "nav_visible")},
     "count": COUNTED,
 }
 

@@ -528,10 +528,11 @@ def build_parser() -> argparse.ArgumentParser:
                        "length and distance to goal (ObjectNav); write summary.csv, episodes.json, trajectory PNGs "
                        "and, with --video, episode GIFs.")
     e.add_argument("--agent", required=True, help="random, random-walk (ObjectNav, never Done), forward (ObjectNav: "
-                   "ahead, turning while blocked), oracle, ppo:PATH (a model.zip or its folder; actions sampled "
+                   "ahead, turning while blocked), scan-walker (ObjectNav: the model policy's movement rule without "
+                   "a model: forward plus look-arounds), oracle-answers (that rule with truthful answers), oracle, ppo:PATH (a model.zip or its folder; actions sampled "
                    "with --seed), ppo-greedy:PATH (argmax actions) or "
-                   "model:PATH[@ADAPTER] (a fine-tuned VLM: answers QA envs; in ObjectNav asks the nav_stop and "
-                   "nav_direction questions each step)")
+                   "model:PATH[@ADAPTER] (a fine-tuned VLM: answers QA envs; in ObjectNav asks the nav_visible, "
+                   "nav_stop and nav_direction questions each step)")
     e.add_argument("--env", required=True, help="environment id")
     e.add_argument("--episodes", type=int, default=20)
     e.add_argument("--seed", type=int, default=0)
@@ -548,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     x.add_argument("--out", required=True, help="output folder (new or empty; or an unfinished export with --resume)")
     x.add_argument("--num-qa", type=int, required=True, help="number of QAs (SAT's train split: 175000)")
     x.add_argument("--mix", help="sat (SAT's static/dynamic proportions, default), static, dynamic, nav (the model "
-                   "policy's nav_direction / nav_stop questions), or a JSON object of family weights")
+                   "policy's nav_visible / nav_direction / nav_stop questions), or a JSON object of family weights")
     x.add_argument("--families", nargs="+", help="families with equal weights (instead of --mix)")
     x.add_argument("--size", type=int, default=512, help="image size in pixels (default 512, as SAT)")
     x.add_argument("--format", default="sat,llava,messages", help="comma list of sat, llava, messages (default all)")

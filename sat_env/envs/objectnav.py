@@ -656,7 +656,8 @@ class ObjectNavEnv(gym.Env):
         ``scene``, ``navgrid``, ``target``, ``target_object_ids``, ``target_footprints`` ((K, 4) x0, z0, x1, z1),
         ``goal_indices`` ((N, 2) grid indices), ``goal_points`` ((N, 2) x, z), ``goal_distance_field`` (grid Dijkstra
         distance to the goal region), ``shortest_path`` (corners (x, z) from the start to the nearest goal point),
-        ``shortest_path_length``, ``start_pose``, ``pose``, ``success_distance``, ``visible_pixels``,
+        ``shortest_path_length``, ``start_pose``, ``pose``, ``view`` (the current frame's View: rgb, ids, depth),
+        ``success_distance``, ``visible_pixels``,
         ``success_at`` (callable(AgentPose) -> bool: would Done succeed there; renders) and ``actions``.
         """
         if self._ep is None:
@@ -678,6 +679,7 @@ class ObjectNavEnv(gym.Env):
             "shortest_path_length": ep["shortest"],
             "start_pose": ep["start"],
             "pose": self._backend.pose,
+            "view": self._view,
             "success_distance": SUCCESS_DISTANCE,
             "visible_pixels": self.visible_pixels,
             "success_at": self.success_at,

@@ -1,4 +1,4 @@
-"""Navigation families (nav_direction, nav_stop): golden answers worked out by hand on a hand-built room, and
+"""Navigation families (nav_direction, nav_stop, nav_visible): golden answers worked out by hand on a hand-built room, and
 properties over generated houses (valid records, truth reproduces the answer, the target visible and alone of its
 category in the asked frame, balanced labels and positions, agreement with ObjectNav's own success test).
 
@@ -29,7 +29,7 @@ from sat_env.scene.handmade import simple_house
 load_families()
 CAT = load_catalog()
 W = 128
-NAV = ("nav_direction", "nav_stop")
+NAV = ("nav_direction", "nav_stop", "nav_visible")
 
 # One armchair (0.757 x 0.768 m footprint at yaw 0) centred at (3, 4) in a 6 x 6 m room: its footprint spans
 # x 2.622..3.378, z 3.616..4.384.
@@ -131,6 +131,53 @@ def test_stop_sampled_matches_hand_geometry(room, label):
         assert qa.answer == label and sorted(qa.choices) == ["no", "yes"]
 
 
+def _corner_bearings(x, z, yaw, center, size):
+    """Bearings (deg) of an object's footprint corners from a camera at (x, z) with yaw."""
+    out = []
+    for sx in (-0.5, 0.5):
+        for sz in (-0.5, 0.5):
+            cx, cz = center[0] + sx * size[0], center[1] + sz * size[2]
+            t = math.radians(yaw)
+            dx, dz = cx - x, cz - z
+            out.append(math.degrees(math.atan2(dx * math.cos(t) - dz * math.sin(t), dx * math.sin(t) + dz * math.cos(t))))
+    return out
+
+
+@pytest.mark.parametrize("label", ["yes", "no"])
+def test_visible_sampled_matches_hand_geometry(label):
+    # An armchair at (1.5, 4.5) and a bed at (4.5, 2.5) in a 6 x 6 m room; the agent starts at (3, 0.6) facing +z,
+    # both in view. "yes": the armchair's centre within +-40 deg. "no": the agent faces the bed and every corner of
+    # the armchair's footprint lies outside the 90-degree view (|bearing| > 45 deg), so not one pixel shows.
+    bed = CAT.assets_of_type("Bed")[0]
+    b = make([(CHAIR_ASSET.asset_id, 1.5, 4.5, 0.0), (bed.asset_id, 4.5, 2.5, 0.0)])
+    got = 0
+    for s in range(6):
+        assert b.teleport(3.0, 0.6, 0.0, 0.0).success
+        qa = sample_qa("nav_visible", b, np.random.default_rng(s), target_label=label)
+        if qa is None or qa.truth["object_type"] != "ArmChair":
+            continue
+        got += 1
+        x, z, yaw = qa.truth["camera"]
+        bearings = _corner_bearings(x, z, yaw, (1.5, 4.5), CHAIR_ASSET.size)
+        assert "armchair" in qa.question and qa.answer == label and sorted(qa.choices) == ["no", "yes"]
+        if label == "yes":
+            assert qa.objects == ["ArmChair|0"]
+            assert abs(np.mean(bearings)) <= nav.NAV_MAX_BEARING + 8  # the centre faced within 40 deg
+            assert qa.truth["category_pixels"] >= qa.truth["visible_pixels"]
+        else:
+            assert qa.objects == [] and qa.truth["category_pixels"] == 0
+            assert all(abs(t) > 45.0 for t in bearings), bearings
+    b.close()
+    assert got, f"no armchair question for {label!r}"
+
+
+def test_visible_label_is_objectnav_visibility():
+    truth = {"category_pixels": 0, "visible_pixels": 82}
+    assert FAMILIES["nav_visible"].recompute(truth) == "no"
+    assert FAMILIES["nav_visible"].recompute({**truth, "category_pixels": 82}) == "yes"
+    assert FAMILIES["nav_visible"].recompute({**truth, "category_pixels": 81}) == "no"
+
+
 def test_two_of_a_kind_never_named_together():
     # Two armchairs 1.6 m apart: a question may name "the armchair" only from a frame that shows just one of them.
     b = make([(CHAIR_ASSET.asset_id, 2.2, 4.0, 0.0), (CHAIR_ASSET.asset_id, 3.8, 4.0, 0.0)])
@@ -156,6 +203,10 @@ def test_policy_question_is_first_template():
     q, choices = nav.nav_question("direction", "Sofa")
     assert q == "I need to go to the sofa. Which direction should I turn to face it?"
     assert choices == ["left", "right", "straight"]
+    q, choices = nav.nav_question("visible", "HousePlant")
+    assert q == "I need to go to the house plant. Can I see it from here?" and choices == ["yes", "no"]
+    with pytest.raises(ValueError, match="visible"):
+        nav.nav_question("where", "Sofa")
 
 
 @pytest.mark.parametrize("size", [(64, 64), (128, 96), (224, 224)])
@@ -205,6 +256,16 @@ def test_generated_records(generated, family):
         assert qa.choices.count(qa.answer) == 1 and qa.label == qa.answer
         assert fam.recompute(qa.truth) == qa.label
         assert qa.images == ["view"] and np.array_equal(qa.frames["view"], asked.rgb)
+        if family == "nav_visible":
+            # The asked category shows in the view the family started from, and in the asked frame either not one
+            # pixel (no) or, as the one clearly visible object of its category, ObjectNav-visible (yes).
+            otype, about = qa.truth["object_type"], qa.truth["asked_about"]
+            assert start.records[about].object_type == otype and start.pixel_counts[start.instance_of(about)] > 0
+            counts = QAContext(None, asked).visible_type_counts()
+            if qa.label == "no":
+                assert qa.objects == [] and counts[otype] == 0 and qa.truth["category_pixels"] == 0
+                continue
+            assert qa.objects == [qa.truth["object"]] and counts[otype] == 1
         (oid,) = qa.objects
         # Visible in the asked frame with the recorded pixels and alone of its category there; also visible in the
         # view the family started from (it picks targets the current view shows).
