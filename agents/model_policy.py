@@ -5,7 +5,7 @@ itself the navigation questions of qa/nav.py at every step.
     agent = ModelPolicyAgent("runs/nav", env)           # or make_agent("model:runs/nav", env)
     agent.reset(obs, info); action = agent.act(obs, info)
 
-QA envs: the prompt is SAT's (``finetune.export.sat_prompt``) over the observation's images, question and choices;
+QA envs: the prompt is SAT's (``qa.prompts.sat_prompt``) over the observation's images, question and choices;
 the generated text is matched to a choice with ``finetune.scoring.match_choice``. ObjectNav: each step the model
 sees the raw egocentric frame and is asked, in one batch,
 
@@ -75,7 +75,7 @@ class ModelPolicyAgent:
 
     def __init__(self, path, env, adapter=None, device: str | None = None, seed: int = 0, predictor=None,
                  scan_turns: int = SCAN_TURNS, rescan_every: int = RESCAN_EVERY, detour_steps: int = DETOUR_STEPS):
-        from finetune.export import sat_prompt
+        from qa.prompts import sat_prompt
         from finetune.scoring import match_choice
 
         self._prompt, self._match = sat_prompt, match_choice

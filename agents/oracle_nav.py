@@ -55,7 +55,6 @@ class OracleNavAgent:
         self.path = [tuple(p) for p in self.priv["shortest_path"]][1:]
         if self.path:
             self.plan_target = self.path[-1]
-        self.fails = 0
         self.visits: dict = {}
         self.last_pos = None
         self.need_replan = False
@@ -174,7 +173,6 @@ class OracleNavAgent:
         pose = self.backend.pose
         x, z = pose.x, pose.z
         if info.get("collided"):
-            self.fails += 1
             self._replan(x, z)
         if self._near(x, z):
             vp = self._view_plan(pose)

@@ -130,9 +130,9 @@ def main(argv=None) -> int:
     out = Path(args.out or f"runs/{cfg['name']}")
     out.mkdir(parents=True, exist_ok=True)
 
-    from sat_env.cli import _quiet_hf
+    from finetune import quiet_hf
 
-    _quiet_hf()
+    quiet_hf()
     dc = cfg["data"]
     t = time.monotonic()
     _export(out / "test", dc["test_qa"], "test", dc["test_families"], dc)

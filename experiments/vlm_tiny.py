@@ -61,9 +61,9 @@ def main(argv=None) -> int:
     _export(out / "test", cfg["data"]["test_qa"], "test", cfg["data"])
     times["export_s"] = time.monotonic() - t
 
-    from sat_env.cli import _quiet_hf
+    from finetune import quiet_hf
 
-    _quiet_hf()
+    quiet_hf()
     from finetune.sft import SFTConfig, train
 
     tr = cfg["train"]

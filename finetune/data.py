@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from finetune.export import SAT_PROMPT_SUFFIX
+from qa.prompts import SAT_PROMPT_SUFFIX
 from sat_env.errors import ConfigError
 
 _CHOICES = re.compile(r' Choose between the following options: (.*)\.$', re.S)

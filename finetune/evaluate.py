@@ -19,7 +19,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from finetune.export import SAT_PROMPT_SUFFIX, sat_prompt
+from qa.prompts import SAT_PROMPT_SUFFIX, sat_prompt
 from finetune.scoring import (circular_correct, lettered_prompt, match_choice, mra, parse_in_unit, rotations,
                               within_factor)
 from sat_env.errors import ConfigError
@@ -38,7 +38,7 @@ def prompt_text(item, choices: list[str], style: str = "sat") -> str:
 
 def load_items(data=None, benchmark: str | None = None, benchmark_path=None, split: str | None = None,
                limit: int | None = None) -> list:
-    from finetune.benchmarks import load_benchmark
+    from finetune.benchmark_data import load_benchmark
 
     if (data is None) == (benchmark is None):
         raise ConfigError("pass either --data DIR (a `sat export`) or --benchmark NAME --benchmark-path PATH")

@@ -28,7 +28,6 @@ import io
 import json
 import os
 import shutil
-import sys
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -36,7 +35,9 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.prompts import sat_prompt
 from sat_env.errors import ConfigError
+from sat_env.progress import ProgressBar
 
 FORMATS = ("sat", "llava", "messages")
 SPLITS = ("train", "val", "test")
@@ -47,7 +48,6 @@ SPLIT_CODE = {"train": 0, "val": 1, "test": 2}
 HOUSES_PER_SHARD = 1000
 MAX_SHARDS = 1000  # 1000 shards x HOUSES_PER_SHARD seeds stay inside a split's 1,000,000-seed range
 QUESTIONS_PER_HOUSE = 16  # SAT: 175K QAs from ~10K houses, about 17 per house; views per house stay 8
-SAT_PROMPT_SUFFIX = "Answer the question using a single word or phrase."
 
 
 @dataclass
@@ -148,15 +148,6 @@ def _encoder_version(fmt: str) -> str:
 
 
 # --- records ----------------------------------------------------------------------------------------------------
-def sat_prompt(question: str, choices: list[str]) -> str:
-    """SAT's LLaVA prompt body: question, instruction, quoted choices joined with "or"."""
-    if len(choices) == 1:
-        return f"{question} {SAT_PROMPT_SUFFIX}"
-    quoted = [f'"{c}"' for c in choices]
-    opts = " or ".join(quoted) if len(quoted) == 2 else ", ".join(quoted[:-1]) + ", or " + quoted[-1]
-    return f"{question} {SAT_PROMPT_SUFFIX} Choose between the following options: {opts}."
-
-
 def _encode(img: np.ndarray, fmt: str, quality: int, chroma: str = "420") -> bytes:
     if fmt == "jpeg":
         import simplejpeg
@@ -418,7 +409,6 @@ def run_export(cfg: ExportConfig, workers: int = 1, engine: str = "local", resum
     if engine not in ("local", "ray"):
         raise ConfigError(f"--engine must be local or ray, got {engine!r}")
     todo = prepare(cfg, resume)
-    root = Path(cfg.out)
     total = sum(cfg.shard_count(k) for k in todo)
     bar = ProgressBar(total, enabled=progress)
     t0 = time.monotonic()
@@ -500,40 +490,3 @@ def _atomic_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
-
-
-class ProgressBar:
-    """tqdm when installed, else a plain stderr line: items done, items/s, ETA and any extra figures (``update``'s
-    keyword arguments, e.g. the training loss)."""
-
-    def __init__(self, total: int, enabled: bool = True, unit: str = "QA", initial: int = 0):
-        self.total, self.n, self.start, self.unit = total, initial, initial, unit
-        self.t0, self.enabled, self._last = time.monotonic(), enabled, 0.0
-        self.tqdm = None
-        if enabled:
-            try:
-                from tqdm import tqdm
-
-                self.tqdm = tqdm(total=total, initial=initial, unit=unit, smoothing=0.1, file=sys.stderr)
-            except ImportError:
-                pass
-
-    def update(self, n: int = 1, **figures) -> None:
-        self.n += n
-        if self.tqdm is not None:
-            if figures:
-                self.tqdm.set_postfix(figures, refresh=False)
-            self.tqdm.update(n)
-        elif self.enabled and (time.monotonic() - self._last > 2 or self.n == self.total):
-            self._last = time.monotonic()
-            rate = (self.n - self.start) / max(1e-9, self._last - self.t0)
-            eta = (self.total - self.n) / rate if rate > 0 else float("inf")
-            extra = "".join(f"  {k} {v}" for k, v in figures.items())
-            print(f"\r{self.n}/{self.total} {self.unit}s  {rate:.1f} {self.unit}/s  ETA {eta:.0f} s{extra}", end="",
-                  file=sys.stderr)
-
-    def close(self) -> None:
-        if self.tqdm is not None:
-            self.tqdm.close()
-        elif self.enabled:
-            print(file=sys.stderr)

@@ -23,10 +23,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from finetune.export import ProgressBar
 from finetune.infer import RUN_FILE, Predictor, load_model, pick_device
 from finetune.sft_data import SampleOrder, collate, export_format, export_samples, export_split, instruct_samples
 from sat_env.errors import ConfigError
+from sat_env.progress import ProgressBar
 from sat_env.tracking import WANDB_MODES, wandb_run
 
 # SAT's recipe for LLaVA (reference/SAT.md §4): LoRA r128 / alpha 256 on q_proj and v_proj. Our default pattern
@@ -471,7 +471,7 @@ def _eval_items(root: Path, limit: int) -> list:
     answers are scored by `sat evaluate`)."""
     from itertools import islice
 
-    from finetune.benchmarks import BENCHMARKS
+    from finetune.benchmark_data import BENCHMARKS
 
     if not root.is_dir():
         raise ConfigError(f"--eval-data {root} does not exist: export a held-out split, e.g. `sat export --split val`")

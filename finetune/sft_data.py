@@ -14,9 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
+from finetune.chat import processor_images, render
 from finetune.data import iter_records, open_image
-from finetune.export import sat_prompt
-from finetune.infer import processor_images, render
+from qa.prompts import sat_prompt
 from sat_env.errors import ConfigError
 
 IGNORE = -100  # label value the loss skips

@@ -57,7 +57,7 @@ def words(text: str) -> list[str]:
 
 
 def split_prompt(prompt: str) -> tuple[str, list[str]]:
-    """(question, options) from a SAT prompt (``finetune.export.sat_prompt``): the text before SAT's instruction, and
+    """(question, options) from a SAT prompt (``qa.prompts.sat_prompt``): the text before SAT's instruction, and
     the quoted options after "Choose between the following options:" (none for a free-form question)."""
     question, _, rest = prompt.partition(SAT_SUFFIX)
     _, found, opts = rest.partition(OPTIONS_LEAD)

@@ -26,7 +26,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from finetune.export import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE, SPLITS, sat_prompt
+from finetune.export import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE, SPLITS
+from qa.prompts import sat_prompt
 from sat_env.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -4,7 +4,7 @@ A *family* (one module per family in this package) samples a question from a vie
 computes its answer from ground-truth geometry (object centres and sizes, camera poses); pixels only decide which
 objects are visible. Families register themselves with :func:`register`.
 
-Rules every family follows (QA_SPEC.md): near-ties are rejected by named margins; answer labels are balanced by
+Rules every family follows (docs/QA_SPEC.md): near-ties are rejected by named margins; answer labels are balanced by
 construction (the sampler draws the target label uniformly and the family builds a question whose answer is that
 label, or returns None); the correct choice's position is uniform (choices are shuffled by the RNG); a name refers to
 exactly one visible object.
@@ -128,7 +128,8 @@ BEARING_MARGIN = 5.0  # deg: bearings within this of a decision boundary are nea
 
 def camera_frame(points: np.ndarray, cam_xz: tuple[float, float], yaw: float) -> np.ndarray:
     """World points (..., 3) or (..., 2) in x-z -> (..., 2) (lateral, forward) in metres for a camera at cam_xz with
-    yaw degrees (QA_SPEC rule 2): lateral = dx cos t - dz sin t (positive = right), forward = dx sin t + dz cos t."""
+    yaw degrees (docs/QA_SPEC.md rule 2): lateral = dx cos t - dz sin t (positive = right),
+    forward = dx sin t + dz cos t."""
     p = np.asarray(points, dtype=np.float64)
     x, z = (p[..., 0], p[..., 2]) if p.shape[-1] == 3 else (p[..., 0], p[..., 1])
     dx, dz = x - cam_xz[0], z - cam_xz[1]

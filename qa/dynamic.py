@@ -1,5 +1,5 @@
 """SAT's dynamic families: the camera or an object moves (before/after frames), or a hypothetical motion is asked
-about on one marked frame (QA_SPEC.md, "Dynamic families"; reference/SAT.md section 1b).
+about on one marked frame (docs/QA_SPEC.md, "Dynamic families"; reference/SAT.md section 1b).
 
 Every answer comes from geometry: executed (successful) actions and the poses they produce, object centres before
 and after a move, and for hypothetical motions the pose computed without executing anything. Pixels decide which

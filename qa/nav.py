@@ -1,5 +1,5 @@
 """Navigation families: the three questions the model policy (agents/model_policy.py) asks at every ObjectNav step
-(QA_SPEC.md, "Navigation questions").
+(docs/QA_SPEC.md, "Navigation questions").
 
 - ``nav_direction``: "I need to go to the {target}. Which direction should I turn to face it?" left / right /
   straight, from the target's bearing exactly as ``goal_aiming`` (straight within +-BEARING_STRAIGHT, bearings
@@ -13,7 +13,7 @@
 
 Like ObjectNav, the question names the target by its category only ("the sofa") and shows the UNMARKED egocentric
 frame. The name must refer to exactly one visible object: the category has exactly one instance with any visible
-pixel in the asked frame (QA_SPEC rule 5); otherwise the pose is rejected. nav_visible's "no" frames show none.
+pixel in the asked frame (docs/QA_SPEC.md rule 5); otherwise the pose is rejected. nav_visible's "no" frames show none.
 
 Poses. Random views are rarely within 1 m of an object, so the families drive the backend: an object clearly
 visible in the current view is chosen (ObjectNav target types first, so the policy's questions are

@@ -1,4 +1,4 @@
-"""SpatialVLM-style families (QA_SPEC.md, "Static families"; reference/SPATIALVLM.md section 1): qualitative size
+"""SpatialVLM-style families (docs/QA_SPEC.md, "Static families"; reference/SPATIALVLM.md section 1): qualitative size
 comparisons, metric distances and sizes, and clock directions, all from simulator ground truth.
 
 Definitions (stated once, used by every template):
@@ -49,7 +49,6 @@ MIN_METRIC_VALUE = 0.1
 MIN_CHOICE_RATIO = 1.25  # two options must differ by more than 25 % (larger / smaller > 1.25, after rounding)
 # Clock questions: distractor hours are at least this many hours from the truth (adjacent hours are 30 deg away,
 # too close to be clearly wrong when the bearing may be near the edge of the BEARING_MARGIN band).
-CLOCK_MIN_HOUR_GAP = 3  # the wrong hours are 3, 6 and 9 hours away from the truth
 
 
 def fmt_m(value: float) -> str:
@@ -293,11 +292,6 @@ def clock_hour(angle: float) -> int:
 
 def _clock_label(truth: dict) -> str:
     return str(clock_hour(clock_angle(truth["lateral_x"], truth["forward_x"], truth["lateral_y"], truth["forward_y"])))
-
-
-def _hour_gap(a: int, b: int) -> int:
-    d = abs(a - b) % 12
-    return min(d, 12 - d)
 
 
 @register("direction_clock", sat_type="other", labels=HOURS, spatialvlm=True, recompute=_clock_label)

@@ -1,4 +1,4 @@
-"""SAT's static families: one image, relations between visible objects (QA_SPEC.md, "Static families")."""
+"""SAT's static families: one image, relations between visible objects (docs/QA_SPEC.md, "Static families")."""
 
 from __future__ import annotations
 

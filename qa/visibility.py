@@ -1,7 +1,7 @@
 """The one visibility rule: when a question may name or mark an object, count an instance, or use a view.
 
 A question is only as good as its picture: the answer is computed from geometry, but a person (or a model) answers
-from the image. This module states, once, what the image must show for every family (QA_SPEC rules 1, 5 and 6),
+from the image. This module states, once, what the image must show for every family (docs/QA_SPEC.md rules 1, 5 and 6),
 with named thresholds. Everything is a share of the image or of the object, so the same views and objects qualify at
 224 and at 512 px.
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sat_env.errors import ConfigError
-from sat_env.errors import SatEnvError
+from sat_env.errors import ConfigError, SatEnvError
 
 
 def _pose(text: str) -> tuple[float, float, float, float]:
@@ -361,7 +360,7 @@ def cmd_browse(args) -> int:
 
     bar = None
     if not args.no_progress:
-        from finetune.export import ProgressBar
+        from sat_env.progress import ProgressBar
 
         bar = ProgressBar(args.n)
     try:
@@ -375,22 +374,10 @@ def cmd_browse(args) -> int:
     return 0
 
 
-def _quiet_hf() -> None:
-    """No per-file progress bars from transformers (weights load in a blink for these sizes) and no Hub access."""
-    import os
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    try:
-        from transformers.utils import logging as hf_logging
-    except ImportError as e:
-        raise ConfigError('fine-tuning needs transformers, peft and torch: pip install -e ".[train]"') from e
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
-
-
 def cmd_finetune(args) -> int:
-    _quiet_hf()
+    from finetune import quiet_hf
+
+    quiet_hf()
     from finetune.sft import SFTConfig, train
 
     method = "lora" if args.lora else "full" if args.full else "auto"
@@ -415,7 +402,9 @@ def cmd_finetune(args) -> int:
 
 
 def cmd_evaluate(args) -> int:
-    _quiet_hf()
+    from finetune import quiet_hf
+
+    quiet_hf()
     from finetune.evaluate import evaluate_model, print_table
 
     rows = evaluate_model(args.model, args.out, adapter=args.adapter, data=args.data, benchmark=args.benchmark,

@@ -11,8 +11,9 @@ import time
 import numpy as np
 import pytest
 
-from finetune.export import QUESTIONS_PER_HOUSE, SAT_PROMPT_SUFFIX, SPLIT_CODE, SPLIT_HOUSE_BASE, sat_prompt
+from finetune.export import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE
 from finetune.stream import STREAM_PREFIX, EnvStream, make_chunk, parse_stream
+from qa.prompts import SAT_PROMPT_SUFFIX, sat_prompt
 from sat_env.errors import ConfigError
 
 FAMS = ["left_right", "ego_movement", "nav_direction"]

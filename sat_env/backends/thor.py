@@ -87,7 +87,6 @@ class ThorBackend(ClosingBackend):
         self.horizon_limits = horizon_limits
         self.catalog = load_catalog()
         self.scene: Scene | None = None
-        self._native = (self.width, self.height)  # the controller's resolution; views of another size are resampled
         self._index: InstanceIndex | None = None
         self._event = None
         self._agent_y = AGENT_Y

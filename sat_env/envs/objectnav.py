@@ -200,8 +200,6 @@ def eval_episodes(n: int = EVAL_SIZE, easy: bool = False) -> list[EpisodeSpec]:
     return [eval_episode(k, easy) for k in range(n)]
 
 
-EVAL_EPISODES = eval_episodes
-"""Alias: ``EVAL_EPISODES(n=100, easy=False)`` returns the fixed evaluation episodes."""
 
 
 # --------------------------------------------------------------------------------------------------------------

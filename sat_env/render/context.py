@@ -81,11 +81,6 @@ def get_context():
         return _ctx
 
 
-def context_pid() -> int | None:
-    """Pid of the process that created the current context (None before the first one)."""
-    return _ctx_pid
-
-
 def gl_info() -> dict[str, str]:
     """GL_RENDERER, GL_VERSION and GL_VENDOR of this process's context (creates it if needed)."""
     info = get_context().info

@@ -172,16 +172,6 @@ def _variant(solids: Solids) -> np.ndarray:
     return np.select([solids.kind == BOX, cyl & ~cone, cyl & cone], [0, 1, 2], default=3).astype(np.int64)
 
 
-def vertex_count(solids: Solids) -> np.ndarray:
-    """Number of (indexed) vertices of each solid's tessellation."""
-    return _N_VERTS[_variant(solids)]
-
-
-def triangle_count(solids: Solids) -> np.ndarray:
-    """Number of triangles of each solid's tessellation."""
-    return _N_IDX[_variant(solids)] // 3
-
-
 @dataclass
 class Mesh:
     """A tessellated scene (indexed triangles).

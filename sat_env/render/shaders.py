@@ -183,6 +183,3 @@ def fragment_shader(material: int) -> str:
     """The fragment shader specialised for one material code (only that material's texture code is compiled)."""
     return FRAGMENT_TEMPLATE % {"material": int(material)}
 
-
-# Kept for tools that want one program for every material (slower on llvmpipe: it runs every branch).
-FRAGMENT_SHADER = fragment_shader(0)

@@ -15,68 +15,18 @@ import difflib
 import functools
 import json
 import math
-from dataclasses import dataclass
+import warnings
 from importlib import resources
 
 import numpy as np
 
 from sat_env.errors import UnknownAssetError
 from sat_env.scene import shapes
+from sat_env.scene.asset_types import Asset, Part, Surface, TypeInfo
 from sat_env.scene.geometry import AXIS_NAMES, KIND_NAMES, MATERIALS, Solids
+from sat_env.scene.thor_assets import UnknownAssetWarning, box_type_info, foreign_asset
 
 ROOM_TYPES = ("Kitchen", "LivingRoom", "Bedroom", "Bathroom")
-
-
-@dataclass(frozen=True)
-class Part:
-    """One primitive of a template, in normalized asset coordinates (see :mod:`sat_env.scene.shapes`)."""
-
-    kind: str  # "box" | "cylinder" | "cone" | "frustum" | "sphere"
-    lo: tuple
-    hi: tuple
-    slot: str
-    axis: str = "y"
-    taper: float = 1.0
-
-
-@dataclass(frozen=True)
-class Surface:
-    """A support rectangle on the top face of a part, normalized; clearance = free height above / asset height
-    (``math.inf`` when nothing is above)."""
-
-    x0: float
-    z0: float
-    x1: float
-    z1: float
-    y: float
-    clearance: float
-
-
-@dataclass(frozen=True)
-class Asset:
-    asset_id: str
-    object_type: str
-    size: tuple  # (x, y, z) metres: full bounding box, x = width, y = height, z = depth (front at +z)
-
-
-@dataclass(frozen=True)
-class TypeInfo:
-    object_type: str
-    parts: tuple
-    palettes: tuple  # of dict slot -> ((r, g, b), material name)
-    surfaces: tuple
-    rooms: dict  # roomType -> weight (Kitchen, LivingRoom, Bedroom, Bathroom), 0 = never
-    on_floor: bool
-    on_wall: bool
-    in_corner: bool
-    on_edge: bool
-    in_middle: bool
-    multiple_per_room: bool
-    movable: bool
-    pickupable: bool
-    receptacle: bool
-    size_min: tuple
-    size_max: tuple
 
 
 class _Compiled:
@@ -179,11 +129,7 @@ class Catalog:
         known = self._assets.get(asset_id) or self._foreign_assets.get(asset_id)
         if known is not None:
             return known
-        import warnings
-
-        from sat_env.scene.thor_assets import UnknownAssetWarning, box_type_info, foreign_asset
-
-        fa = foreign_asset(asset_id, object_id, self._types)
+        fa = foreign_asset(asset_id, object_id, self._types, self._median_size)
         if fa.object_type not in self._types and fa.object_type not in self._foreign_types:
             info = box_type_info(fa.object_type, fa.size, fa.flags)
             self._foreign_types[fa.object_type] = info
@@ -193,6 +139,11 @@ class Catalog:
         if fa.warning:
             warnings.warn(fa.warning, UnknownAssetWarning, stacklevel=2)
         return asset
+
+    def _median_size(self, object_type: str) -> tuple:
+        """Median size (x, y, z) of the catalog's assets of a type (None when it has none)."""
+        sizes = [a.size for a in self.assets_of_type(object_type)]
+        return tuple(sorted(s[i] for s in sizes)[len(sizes) // 2] for i in range(3)) if sizes else None
 
     def types(self) -> list[str]:
         return sorted(self._types)

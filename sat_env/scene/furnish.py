@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sat_env.scene.catalog import Asset, Catalog, TypeInfo
+from sat_env.scene.asset_types import Asset, TypeInfo
+from sat_env.scene.catalog import Catalog
 from sat_env.scene.floorplan import GRID, Doorway, Room
 from sat_env.scene.navgrid import AGENT_RADIUS, REACH_DISTANCE, grid_component
 from sat_env.scene.structure import FRAME
@@ -61,8 +62,8 @@ class RoomFurnisher:
     """Places furniture in one room. Keeps the placed list and the room's free-floor bookkeeping."""
 
     def __init__(self, room: Room, doors: list[Doorway], wall_thickness: float, catalog: Catalog,
-                 rng: np.random.Generator, counter: list[int]):
-        self.room, self.catalog, self.rng, self.counter = room, catalog, rng, counter
+                 rng: np.random.Generator):
+        self.room, self.catalog, self.rng = room, catalog, rng
         ht = wall_thickness / 2
         self.inner = (room.x0 + ht, room.z0 + ht, room.x1 - ht, room.z1 - ht)
         self.placed: list[Placed] = []
@@ -95,10 +96,6 @@ class RoomFurnisher:
             self.wall_holes[side].append((lo, hi))
 
     # --- helpers ------------------------------------------------------------------------------------------
-    def _new_id(self) -> int:
-        self.counter[0] += 1
-        return self.counter[0]
-
     def pick_asset(self, object_type: str, max_size=None) -> Asset | None:
         try:
             assets = self.catalog.assets_of_type(object_type)

@@ -12,7 +12,7 @@ import numpy as np
 from sat_env.errors import GenerationError
 from sat_env.scene.catalog import load_catalog
 from sat_env.scene.config import HouseConfig
-from sat_env.scene.floorplan import GRID, Doorway, Room, choose_room_types, make_doors, make_rooms
+from sat_env.scene.floorplan import Doorway, Room, choose_room_types, make_doors, make_rooms
 from sat_env.scene.furnish import (
     Placed,
     RoomFurnisher,
@@ -277,10 +277,9 @@ def _build(seed, attempt, config, catalog, r_types, r_plan, r_doors, r_style, r_
     door_dicts = [_door_dict(d, rooms, walls) for d in doors]
     windows = _windows(rooms, walls, door_dicts, r_style) if config.windows else []
 
-    counter = [0]
     objects: list[dict] = []
     for room in rooms:
-        f = RoomFurnisher(room, doors, config.wall_thickness, catalog, r_furn, counter)
+        f = RoomFurnisher(room, doors, config.wall_thickness, catalog, r_furn)
         for wdw in windows:  # paintings keep clear of windows
             if wdw["room0"] != room.id:
                 continue

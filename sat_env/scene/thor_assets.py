@@ -26,7 +26,7 @@ import zlib
 from dataclasses import dataclass
 from importlib import resources
 
-from sat_env.scene.catalog import Part, Surface, TypeInfo
+from sat_env.scene.asset_types import Part, Surface, TypeInfo
 
 GENERIC_SIZE = (0.5, 0.5, 0.5)  # metres: an object of a type no database knows (a visible, walk-around box)
 _ROOMS = ("Kitchen", "LivingRoom", "Bedroom", "Bathroom")
@@ -83,13 +83,15 @@ def guess_type(asset_id: str, object_id: str | None, known: list[str] | set[str]
     return None
 
 
-def foreign_asset(asset_id: str, object_id: str | None, template_types) -> ForeignAsset:
+def foreign_asset(asset_id: str, object_id: str | None, template_types, template_size=None) -> ForeignAsset:
     """Type, size and flags for an assetId the catalog does not hold, with the warning to give (if any).
 
     Args:
         asset_id: the object's assetId.
         object_id: the object's id (its prefix names the type in ProcTHOR houses), or None.
         template_types: the object types the catalog has shape templates for.
+        template_size: type -> the catalog's median size of its assets (None when it has none), for a templated
+            type AI2-THOR's database lacks.
     """
     table = thor_table()
     types, row = table["types"], table["assets"].get(asset_id)
@@ -110,7 +112,7 @@ def foreign_asset(asset_id: str, object_id: str | None, template_types) -> Forei
                f"{t!r} is unknown; drawn as {drawn} of {_fmt(GENERIC_SIZE)}")
         return ForeignAsset(asset_id, t, GENERIC_SIZE, dict(_DEFAULT_FLAGS), msg)
     info = types.get(t)
-    size = tuple(float(v) for v in info["size"]) if info else _template_size(t)
+    size = tuple(float(v) for v in info["size"]) if info else _template_size(t, template_size)
     flags = {k: bool((info or {}).get(k, v)) for k, v in _DEFAULT_FLAGS.items()}
     shape = f"the {t} shape" if t in template_types else drawn
     msg = (f"assetId {asset_id!r}{where} is in neither the catalog nor AI2-THOR's asset database; drawn as {shape} "
@@ -118,12 +120,11 @@ def foreign_asset(asset_id: str, object_id: str | None, template_types) -> Forei
     return ForeignAsset(asset_id, t, size, flags, msg)
 
 
-def _template_size(object_type: str) -> tuple:
-    """Median size of a catalog type (a type with a template that AI2-THOR's database lacks: none today)."""
-    from sat_env.scene.catalog import load_catalog
-
-    sizes = [a.size for a in load_catalog().assets_of_type(object_type)]
-    return tuple(sorted(s[i] for s in sizes)[len(sizes) // 2] for i in range(3)) if sizes else GENERIC_SIZE
+def _template_size(object_type: str, sizes_of=None) -> tuple:
+    """Median size of a catalog type (a type with a template that AI2-THOR's database lacks: none today), from the
+    catalog's ``sizes_of(type)``; GENERIC_SIZE without one."""
+    size = sizes_of(object_type) if sizes_of is not None else None
+    return tuple(size) if size else GENERIC_SIZE
 
 
 def _fmt(size) -> str:

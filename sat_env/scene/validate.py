@@ -6,7 +6,6 @@ from __future__ import annotations
 import numpy as np
 
 from sat_env.errors import GenerationError, HouseFormatError
-from sat_env.scene.catalog import Catalog, load_catalog
 from sat_env.scene.config import ROOM_TYPES
 from sat_env.scene.geometry import Solids
 from sat_env.scene.navgrid import REACH_DISTANCE, points_in_polygon, rect_distance
@@ -148,16 +147,9 @@ def geometry_problems(scene) -> list[str]:
     return problems
 
 
-def validate_house(house: dict, catalog: Catalog | None = None) -> None:
-    """Raise GenerationError listing every problem if the house is not valid (see module docstring)."""
-    from sat_env.scene.build import build_scene
-
-    check_schema(house)
-    validate_scene(build_scene(house, catalog or load_catalog()))
-
-
 def validate_scene(scene) -> None:
-    """validate_house for a scene already built from its house dict (``scene.house``)."""
+    """Raise GenerationError listing every problem if a scene built from a house dict (``scene.house``) is not
+    valid (see module docstring)."""
     check_schema(scene.house)
     problems = geometry_problems(scene)
     if problems:

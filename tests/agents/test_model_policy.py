@@ -9,8 +9,8 @@ import pytest
 import sat_env  # noqa: F401  (registers the env ids)
 from agents.evaluate import evaluate, make_agent
 from agents.model_policy import ModelPolicyAgent
-from finetune.export import sat_prompt
 from qa.nav import nav_question
+from qa.prompts import sat_prompt
 from sat_env.envs.objectnav import ACTIONS
 from sat_env.errors import ConfigError
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from finetune.benchmarks import EvalItem
+from finetune.benchmark_data import EvalItem
 from finetune.evaluate import score, table
 
 
@@ -108,7 +108,7 @@ def test_likelihood_scoring_uses_the_ranked_option_and_generates_numbers():
 
 
 def test_predictor_rank_does_not_depend_on_option_order(tiny_run, val_export):
-    from finetune.benchmarks import load_benchmark
+    from finetune.benchmark_data import load_benchmark
     from finetune.evaluate import prompt_text
     from finetune.infer import Predictor
 

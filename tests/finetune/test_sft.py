@@ -55,7 +55,7 @@ def test_training_lowers_the_loss_and_logs(tiny_run):
 
 
 def _probe(processor, samples):
-    from finetune.infer import processor_images, render
+    from finetune.chat import processor_images, render
 
     texts = [render(processor, len(s.images), s.text) for s in samples]
     return processor(text=texts, images=processor_images([[open_image(i) for i in s.images] for s in samples]),

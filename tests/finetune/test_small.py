@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 import torch
 
-from finetune.export import sat_prompt
 from finetune.sft import SFTConfig, train
 from finetune.small import SatSmallConfig, SatSmallModel, build_vocab, split_prompt
+from qa.prompts import sat_prompt
 from sat_env.errors import ConfigError
 
 STREAM = "env:left_right,ego_movement"

@@ -1,6 +1,6 @@
 """Dynamic question families: golden answers worked out by hand on hand-built houses.
 
-Conventions (QA_SPEC rule 2): yaw 0 faces +z, yaw 90 faces +x; lateral = dx cos t - dz sin t (positive = right),
+Conventions (docs/QA_SPEC.md rule 2): yaw 0 faces +z, yaw 90 faces +x; lateral = dx cos t - dz sin t (positive = right),
 forward = dx sin t + dz cos t. The camera stands at (3, 1) facing +z in a 6 x 6 m room unless said otherwise.
 """
 

@@ -2,7 +2,7 @@
 properties over generated houses (valid records, truth reproduces the answer, the target visible and alone of its
 category in the asked frame, balanced labels and positions, agreement with ObjectNav's own success test).
 
-Conventions (QA_SPEC rule 2): yaw 0 faces +z; bearing = atan2(lateral, forward), positive = right.
+Conventions (docs/QA_SPEC.md rule 2): yaw 0 faces +z; bearing = atan2(lateral, forward), positive = right.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from sat_env.errors import UnknownAssetError
-from sat_env.scene.catalog import Asset, Catalog, TypeInfo, load_catalog
+from sat_env.scene.asset_types import Asset, TypeInfo
+from sat_env.scene.catalog import Catalog, load_catalog
 from sat_env.scene.geometry import BOX, CYLINDER, MATERIALS, SPHERE, Solids, rotate_yaw
 
 EPS = 1e-9

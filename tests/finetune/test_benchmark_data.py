@@ -14,9 +14,9 @@ import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
-from finetune.benchmarks import BENCHMARKS, SAT_EGO_PREFIX, VSI_PREFIX, load_benchmark
-from finetune.export import SAT_PROMPT_SUFFIX, sat_prompt
+from finetune.benchmark_data import BENCHMARKS, SAT_EGO_PREFIX, VSI_PREFIX, load_benchmark
 from finetune.scoring import cvbench_score
+from qa.prompts import SAT_PROMPT_SUFFIX, sat_prompt
 from sat_env.errors import ConfigError
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)

@@ -1,7 +1,7 @@
 """Evaluation data: loaders that turn LOCAL copies of public spatial benchmarks (and our own exports) into one
 record, `EvalItem`, torch-free.
 
-    from finetune.benchmarks import load_benchmark
+    from finetune.benchmark_data import load_benchmark
     items = load_benchmark("cvbench", "data/CV-Bench", limit=100)
     items[0].question, items[0].choices, items[0].answer, items[0].images   # images: PIL RGB
 
