@@ -17,7 +17,65 @@ from sat_env.errors import (  # noqa: E402
     UnknownAssetError,
 )
 
-from sat_env import envs as _envs  # noqa: E402,F401  (registers the Gymnasium ids)
+
+
+# --- Gymnasium registration, at no cost until Gymnasium is used -----------------------------------------------------
+# `import sat_env` makes every id (sat_env.envs.registry) known to Gymnasium, without importing Gymnasium or any env
+# module itself: the entry points are strings, and registration runs when Gymnasium is imported (now, if it already
+# is; else right after its own import finishes, by a one-shot import hook). So the scene, render and qa layers import
+# without Gymnasium, and `import sat_env; import gymnasium as gym; gym.make("SAT-Dynamic-v0")` works in either order.
+
+
+def _register_envs() -> None:
+    from sat_env.envs.registry import register_all
+
+    register_all()
+
+
+class _AfterGymnasiumImport:
+    """A one-shot meta-path finder: finds Gymnasium's real spec and wraps its loader so that registration runs once
+    the module has executed."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "gymnasium":
+            return None
+        import importlib.util
+        import sys
+
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(name)
+        if spec is None or spec.loader is None:
+            return spec
+        spec.loader = _RegisteringLoader(spec.loader)
+        return spec
+
+
+class _RegisteringLoader:
+    def __init__(self, loader):
+        self._loader = loader
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        self._loader.exec_module(module)
+        _register_envs()
+
+    def __getattr__(self, name):  # get_resource_reader, is_package, ... of the real loader
+        return getattr(self._loader, name)
+
+
+def _install_registration() -> None:
+    import sys
+
+    if "gymnasium" in sys.modules:
+        _register_envs()
+    elif not any(isinstance(f, _AfterGymnasiumImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterGymnasiumImport())
+
+
+_install_registration()
 
 __all__ = [
     "__version__",

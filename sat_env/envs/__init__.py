@@ -1,4 +1,5 @@
-"""Gymnasium environments. Importing :mod:`sat_env` registers every id below.
+"""Gymnasium environments. Importing :mod:`sat_env` registers every id below (when Gymnasium is imported, before or
+after; see sat_env/__init__.py), without importing these modules: the entry points are strings.
 
 | id | what |
 |---|---|

@@ -11,7 +11,15 @@ import gymnasium as gym
 import numpy as np
 from gymnasium import spaces
 
+from qa.balance import CategoryBalancer
+from qa.mixes import resolve_mix
+from qa.sampler import load_families, sample_qa
+from sat_env.backends import BACKENDS, load_into, make_backend
+from sat_env.backends.views import sample_views
 from sat_env.errors import ConfigError
+from sat_env.scene import load_house
+from sat_env.scene.config import HouseConfig
+from sat_env.scene.procthor import expand_house_sources
 
 CHARSET = frozenset(string.printable)
 MAX_QUESTION_CHARS = 512
@@ -94,10 +102,6 @@ class SATQAEnv(gym.Env):
     def __init__(self, families=None, mix="sat", size=224, num_questions: int = 10, max_choices: int = 6,
                  backend: str = "embedded", houses=None, house_config=None, render_mode: str | None = None,
                  balance_categories: bool = True):
-        from qa.mixes import resolve_mix
-        from qa.sampler import load_families
-        from sat_env.scene.config import HouseConfig
-
         fams = load_families()
         self.mix = resolve_mix(mix, families, available=fams)
         self.families = tuple(self.mix)
@@ -110,8 +114,6 @@ class SATQAEnv(gym.Env):
             raise ConfigError(f"max_choices must be in 2..26, got {max_choices}")
         if render_mode not in (None, "rgb_array"):
             raise ConfigError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
-        from sat_env.backends import BACKENDS
-
         if backend not in BACKENDS:
             raise ConfigError(f"backend {backend!r} is not available; use one of {', '.join(map(repr, BACKENDS))}")
         self.backend = backend
@@ -122,8 +124,6 @@ class SATQAEnv(gym.Env):
                                    or len(houses) == 0):
             raise ConfigError("houses must be a non-empty list of house dicts, house JSON paths, int seeds and/or "
                               '"procthor:FILE.jsonl.gz#N" sources')
-        from sat_env.scene.procthor import expand_house_sources
-
         self.houses = [self._load(h) for h in expand_house_sources(houses)] if houses is not None else None
         self.action_space = spaces.Discrete(self.max_choices)
         text = spaces.Text(MAX_QUESTION_CHARS, min_length=1, charset=CHARSET)
@@ -134,8 +134,6 @@ class SATQAEnv(gym.Env):
             "choices": spaces.Tuple([spaces.Text(MAX_CHOICE_CHARS, min_length=0, charset=CHARSET)] * self.max_choices),
             "num_choices": spaces.Discrete(self.max_choices + 1),
         })
-        from qa.balance import CategoryBalancer
-
         # Answers independent of the categories named (see qa.balance): a model cannot learn answers from object
         # names. Off with balance_categories=False.
         self._balancer = CategoryBalancer() if balance_categories else None
@@ -171,8 +169,6 @@ class SATQAEnv(gym.Env):
         if not isinstance(h, (str, os.PathLike)):
             raise ConfigError("houses entries must be house dicts, house JSON paths or int seeds, "
                               f"got {type(h).__name__}")
-        from sat_env.scene import load_house
-
         return load_house(h)
 
     # --- episode ----------------------------------------------------------------------------------------------
@@ -204,8 +200,6 @@ class SATQAEnv(gym.Env):
             self._target_fails.clear()
             self._owed.clear()
             self._asked_labels.clear()
-        from sat_env.backends import load_into, make_backend
-
         if self._backend is None:
             self._backend = make_backend(self.backend, width=self.width, height=self.height)
         for tries in range(10):
@@ -227,14 +221,10 @@ class SATQAEnv(gym.Env):
                           "check the families and house_config")
 
     def _new_views(self):
-        from sat_env.backends.views import sample_views
-
         self._view_cache = {}
         return sample_views(self._backend, self.np_random, max(4, min(self.num_questions, 8)))
 
     def _next_question(self) -> bool:
-        from qa.sampler import load_families, sample_qa
-
         fams = load_families()
         names = list(self.mix)
         p = np.array([self.mix[f] for f in names])

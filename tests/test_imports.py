@@ -1,0 +1,38 @@
+"""Import structure: the scene, render and qa layers load without Gymnasium; `import sat_env` registers every env id
+whichever of sat_env and gymnasium is imported first, without importing an env module until one is made."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+def run(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout.strip()
+
+
+@pytest.mark.parametrize("module", ["sat_env.scene.navgrid", "sat_env.render.renderer", "qa.sampler", "qa.mixes",
+                                    "sat_env.backends.embedded"])
+def test_lower_layers_import_without_gymnasium(module):
+    # qa.mixes first used to fail with a circular ImportError (sat_env -> envs -> registry -> qa.mixes)
+    assert run(f"import sys, {module}; print(sorted(m for m in ('gymnasium', 'sat_env.envs') if m in sys.modules))") \
+        == "[]"
+
+
+@pytest.mark.parametrize("order", ["import sat_env\nimport gymnasium as gym", "import gymnasium as gym\nimport sat_env"])
+def test_import_sat_env_registers_in_either_order(order):
+    code = (f"{order}\nimport sys\nfrom sat_env.envs.registry import ENV_IDS\n"
+            "assert ENV_IDS and all(i in gym.registry for i in ENV_IDS), 'ids missing'\n"
+            "print('sat_env.envs.qa_env' in sys.modules, 'sat_env.envs.objectnav' in sys.modules)\n"
+            "env = gym.make('SAT-LeftRight-v0', size=32)\n"
+            "print(type(env.unwrapped).__name__)")
+    assert run(code).splitlines() == ["False False", "SATQAEnv"]
+
+
+def test_module_prefixed_id_needs_no_import():
+    assert run("import gymnasium as gym\nprint(type(gym.make('sat_env:SAT-ObjectNav-Easy-v0').unwrapped).__name__)") \
+        == "ObjectNavEnv"
