@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import string
+import zlib
 from collections import OrderedDict
 
 import gymnasium as gym
@@ -25,6 +26,12 @@ CHARSET = frozenset(string.printable)
 MAX_QUESTION_CHARS = 512
 MAX_CHOICE_CHARS = 96
 MAX_IMAGES = 2
+# Child random streams, one per purpose (numbers fixed forever: renumbering would change every seeded run). Houses and
+# viewpoints come from streams keyed by the episode alone; family picks from a stream per question slot; each
+# family's view choices and question draws, and its target labels, from streams of its own keyed by its name. So
+# adding, removing or changing a family never changes a house or a viewpoint, and a family's draws never move
+# another family's (see reset and _next_question for the exact guarantee).
+STREAM_HOUSE, STREAM_VIEWS, STREAM_FAMILY, STREAM_LABEL, STREAM_QUESTION = 1, 2, 3, 4, 5
 HOUSE_CACHE = 8  # fresh generated houses kept (a seeded reset may come back to one)
 POOL_CACHE = 256  # houses kept when drawing from a pool of seeds (~100 KB each)
 MAX_OWED = 10  # questions a family can be owed (a family the houses rarely allow does not stall the others for long)
@@ -148,6 +155,11 @@ class SATQAEnv(gym.Env):
         # any question) or simply drawn less often by chance catches up.
         self._asked_labels: dict[str, dict[str, int]] = {}
         self._owed: dict[str, int] = {}
+        self._root: int | None = None  # entropy of the seeded run's streams (see _stream)
+        self._episode = 0  # resets since the seeded one: keys the house, view and question streams
+        self._attempt = 0  # house attempt within this reset
+        self._label_rngs: dict[str, np.random.Generator] = {}
+        self._question_rngs: dict[str, np.random.Generator] = {}
         self._backend = None
         self._cache: OrderedDict = OrderedDict()
         self._qa = None
@@ -193,6 +205,26 @@ class SATQAEnv(gym.Env):
                 self._cache.popitem(last=False)
         return f"seed:{seed}", self._cache[seed], scene
 
+    def _stream(self, purpose: int, *keys: int) -> np.random.Generator:
+        """The child stream of one purpose (STREAM_*) and keys, from the seeded run's root."""
+        return np.random.Generator(np.random.PCG64(np.random.SeedSequence([self._root, purpose, *keys])))
+
+    @staticmethod
+    def _family_key(family: str) -> int:
+        """A family's stream key: from its name, so adding or removing families renumbers nothing."""
+        return zlib.crc32(family.encode())
+
+    def _label_rng(self, family: str) -> np.random.Generator:
+        if family not in self._label_rngs:
+            self._label_rngs[family] = self._stream(STREAM_LABEL, self._family_key(family))
+        return self._label_rngs[family]
+
+    def _question_rng(self, family: str) -> np.random.Generator:
+        if family not in self._question_rngs:
+            self._question_rngs[family] = self._stream(STREAM_QUESTION, self._episode, self._attempt,
+                                                       self._family_key(family))
+        return self._question_rngs[family]
+
     def reset(self, *, seed: int | None = None, options: dict | None = None):
         super().reset(seed=seed)
         if seed is not None:  # a seeded reset starts afresh: same seed, same episode
@@ -200,12 +232,20 @@ class SATQAEnv(gym.Env):
             self._target_fails.clear()
             self._owed.clear()
             self._asked_labels.clear()
+            self._label_rngs.clear()
+            self._root, self._episode = int(seed), 0
+        elif self._root is None:  # never seeded: a root from Gymnasium's own (randomly seeded) generator
+            self._root, self._episode = int(self.np_random.integers(2**63 - 1)), 0
+        else:
+            self._episode += 1
         if self._backend is None:
             self._backend = make_backend(self.backend, width=self.width, height=self.height)
         for tries in range(10):
             if tries >= 2:  # two houses without a single question: the pending target labels are too rare here
                 self._targets.clear()
-            scene_id, house, fresh = self._house(self.np_random)
+            self._attempt = tries
+            self._question_rngs = {}
+            scene_id, house, fresh = self._house(self._stream(STREAM_HOUSE, self._episode, tries))
             # Families restore the scene after every QA, so the same house need not be rebuilt (a seeded reset
             # always rebuilds: same seed, same bytes, whatever ran before).
             if seed is not None or scene_id != self._scene_id or self._backend.scene is None:
@@ -222,13 +262,14 @@ class SATQAEnv(gym.Env):
 
     def _new_views(self):
         self._view_cache = {}
-        return sample_views(self._backend, self.np_random, max(4, min(self.num_questions, 8)))
+        return sample_views(self._backend, self._stream(STREAM_VIEWS, self._episode, self._attempt),
+                            max(4, min(self.num_questions, 8)))
 
     def _next_question(self) -> bool:
         fams = load_families()
         names = list(self.mix)
         p = np.array([self.mix[f] for f in names])
-        rng = self.np_random
+        rng = self._stream(STREAM_FAMILY, self._episode, self._attempt, self._asked)  # this slot's family picks
         fam, owed = None, False
         tried: set[str] = set()
         # The house's views stay (a family that finds nothing in them is tried in the next house: see _slot_failed).
@@ -240,13 +281,14 @@ class SATQAEnv(gym.Env):
                 tried.add(fam)
             labels = fams[fam].labels
             if labels and self._targets.get(fam) is None:
-                self._targets[fam] = self._draw_target(fam, labels, rng)
-            k = int(rng.integers(len(self._views)))
+                self._targets[fam] = self._draw_target(fam, labels, self._label_rng(fam))
+            qrng = self._question_rng(fam)
+            k = int(qrng.integers(len(self._views)))
             pose = self._views[k]
             self._backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
             if k not in self._view_cache:
                 self._view_cache[k] = self._backend.view()
-            qa = sample_qa(fam, self._backend, rng, view=self._view_cache[k], target_label=self._targets.get(fam),
+            qa = sample_qa(fam, self._backend, qrng, view=self._view_cache[k], target_label=self._targets.get(fam),
                            balancer=self._balancer)
             if qa is None or len(qa.choices) > self.max_choices or len(qa.question) > MAX_QUESTION_CHARS:
                 continue
