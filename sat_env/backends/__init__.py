@@ -1,4 +1,5 @@
-"""Simulator backends behind one protocol: ``embedded`` (default, no download) and ``thor`` (optional)."""
+"""Simulator backends behind one base class (sat_env.backends.base.Backend): ``embedded`` (default, no download)
+and ``thor`` (optional)."""
 
 from __future__ import annotations
 
@@ -23,14 +24,8 @@ def make_backend(name: str = "embedded", **kwargs) -> Backend:
 
 def load_into(backend: Backend, house: dict, scene=None) -> None:
     """``backend.load(house)``; with `scene`, the freshly built scene of exactly this house dict (from
-    :func:`sat_env.scene.generate.generate_scene`), the embedded backend takes it over instead of building it again.
-    Other backends ignore it."""
-    from sat_env.backends.embedded import EmbeddedBackend
-
-    if scene is not None and scene.house is house and isinstance(backend, EmbeddedBackend):
-        backend.load(house, scene=scene)
-    else:
-        backend.load(house)
+    :func:`sat_env.scene.generate.generate_scene`), which a backend may take over instead of building it again."""
+    backend.load(house, scene=scene if scene is not None and scene.house is house else None)
 
 
 __all__ = ["BACKENDS", "ActionResult", "AgentPose", "Backend", "View", "load_into", "make_backend"]

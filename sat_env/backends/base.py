@@ -1,10 +1,10 @@
-"""The Backend protocol shared by the embedded simulator and AI2-THOR, and the records it returns."""
+"""The Backend base class shared by the embedded simulator and AI2-THOR, and the records it returns."""
 
 from __future__ import annotations
 
+import abc
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -162,38 +162,99 @@ def movable_record(scene, object_id: str) -> tuple[object, ActionResult | None]:
     return rec, None
 
 
-class ClosingBackend:
-    """``with`` support for backends: the block's end calls ``close()``."""
+class Backend(abc.ABC):
+    """What every simulator backend offers the environments, the question families and the agents (the embedded
+    simulator and AI2-THOR both subclass it). A new backend implements every abstract member below, sets the
+    attributes in its ``__init__``, and passes ``tests/backends/test_conformance.py``.
 
-    def close(self) -> None:  # pragma: no cover - every backend defines its own
-        raise NotImplementedError
+    Attributes:
+        width, height: image size in pixels of ``view()`` (callers may change both between views).
+        fov: vertical field of view in degrees.
+        camera_height: camera height above the floor in metres.
+        visibility_distance: AI2-THOR's ``visible`` cut-off in metres (``View.objects``).
+        horizon_limits: (min, max) camera horizon in degrees; LookUp/LookDown/teleports beyond them fail.
+        catalog: the asset catalog the house is built with.
+        scene: the loaded house as a :class:`sat_env.scene.build.Scene` (object records, rooms, nav grid), or None
+            before ``load``. The ground truth every question is computed from.
+
+    Use as a context manager to ``close()`` at the end of a block.
+    """
+
+    width: int
+    height: int
+    fov: float
+    camera_height: float
+    visibility_distance: float
+    horizon_limits: tuple[float, float]
+    scene: object | None
+
+    @abc.abstractmethod
+    def load(self, house: dict, scene=None) -> None:
+        """Load a house dict and put the agent at its start pose (``metadata.agent``). `scene`: optionally the
+        freshly built scene of exactly this dict (``scene.house is house``), which a backend may take over instead of
+        building it again (others ignore it)."""
+
+    @property
+    @abc.abstractmethod
+    def pose(self) -> AgentPose:
+        """The agent's current pose."""
+
+    @property
+    @abc.abstractmethod
+    def navgrid(self):
+        """The :class:`sat_env.scene.navgrid.NavGrid` of the loaded house (reachable cells, line of sight, distance
+        fields), kept up to date when objects move."""
+
+    @abc.abstractmethod
+    def camera(self, pose: AgentPose | None = None) -> Camera:
+        """The camera of the current pose (or of `pose`) at the current width, height and fov."""
+
+    @abc.abstractmethod
+    def teleport(self, x: float, z: float, yaw: float | None = None, horizon: float | None = None) -> ActionResult:
+        """Put the agent at (x, z), optionally turning to yaw and horizon; fails (agent unmoved) where it cannot
+        stand."""
+
+    @abc.abstractmethod
+    def step(self, action: str, **kwargs) -> ActionResult:
+        """One AI2-THOR-named action: MoveAhead/MoveBack/MoveLeft/MoveRight (``moveMagnitude``),
+        RotateLeft/RotateRight (``degrees``), LookUp/LookDown (``degrees``)."""
+
+    @abc.abstractmethod
+    def place_object(self, object_id: str, x: float, z: float, yaw: float | None = None) -> ActionResult:
+        """Move an object (with what stands on it) to (x, z) on the floor or its support; fails where it would
+        collide or fall."""
+
+    @abc.abstractmethod
+    def view(self, pose: AgentPose | None = None) -> View:
+        """The rendered view (RGB, depth, instance ids and ground truth) from the agent, or from `pose` with the agent
+        staying where it is."""
+
+    def view_ids(self, poses: list[AgentPose], width: int = 64, height: int = 64, depth: bool = False) -> list:
+        """Only the instance-id images (with `depth`: (ids, planar depth) pairs) from several poses at a small
+        resolution, for scoring candidate viewpoints. This default renders each pose with ``view``; a backend that
+        can do better (the embedded one draws them side by side in one pass) overrides it."""
+        saved = (self.width, self.height)
+        self.width, self.height = width, height
+        try:
+            views = [self.view(p) for p in poses]
+        finally:
+            self.width, self.height = saved
+        return [(v.ids, v.depth) if depth else v.ids for v in views]
+
+    @abc.abstractmethod
+    def reachable_positions(self) -> np.ndarray:
+        """(N, 2) reachable (x, z) grid points."""
+
+    @abc.abstractmethod
+    def geodesic_distance(self, a, b) -> float:
+        """Shortest walkable path length (m) from a to b, each (x, z); inf when unreachable."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the renderer or the simulator process; the backend is unusable afterwards."""
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-
-@runtime_checkable
-class Backend(Protocol):
-    """What every simulator backend offers the environments (embedded and AI2-THOR)."""
-
-    def load(self, house: dict) -> None: ...
-
-    @property
-    def pose(self) -> AgentPose: ...
-
-    def teleport(self, x: float, z: float, yaw: float | None = None, horizon: float | None = None) -> ActionResult: ...
-
-    def step(self, action: str, **kwargs) -> ActionResult: ...
-
-    def place_object(self, object_id: str, x: float, z: float, yaw: float | None = None) -> ActionResult: ...
-
-    def view(self) -> View: ...
-
-    def reachable_positions(self) -> np.ndarray: ...
-
-    def geodesic_distance(self, a, b) -> float: ...
-
-    def close(self) -> None: ...

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from sat_env.backends.base import (CAMERA_HEIGHT, HORIZON_LIMITS, VISIBILITY_DISTANCE, ActionResult, AgentPose,
-                                    ClosingBackend, View, movable_record)
+                                    Backend, View, movable_record)
 from sat_env.errors import BackendError
 from sat_env.scene.build import AGENT_HEIGHT, Scene, build_scene, object_solids
 from sat_env.scene.camera import Camera
@@ -23,7 +23,7 @@ MOVE_SUBSTEP = 0.05  # collision is checked every 5 cm along a move, finer than 
 _MOVES = {"MoveAhead": (0.0, 1.0), "MoveBack": (0.0, -1.0), "MoveRight": (1.0, 0.0), "MoveLeft": (-1.0, 0.0)}
 
 
-class EmbeddedBackend(ClosingBackend):
+class EmbeddedBackend(Backend):
     """Simulator over a house dict with the embedded renderer.
 
     Args:

@@ -1,9 +1,9 @@
-"""The AI2-THOR backend: the :class:`~sat_env.backends.base.Backend` protocol through ``ai2thor.controller.Controller``.
+"""The AI2-THOR backend: the :class:`~sat_env.backends.base.Backend` contract through ``ai2thor.controller.Controller``.
 
 Optional: ``pip install -e ".[thor]"`` and a Unity build (downloaded by ai2thor on first use, or
 ``local_executable_path`` / ``SAT_THOR_EXECUTABLE`` offline; see :mod:`sat_env.backends.thor_build`).
 
-How the protocol maps to AI2-THOR (units as the embedded backend: metres, degrees, yaw 0 = +z, horizon + = down):
+How the contract maps to AI2-THOR (units as the embedded backend: metres, degrees, yaw 0 = +z, horizon + = down):
 
 ========================  ==========================================================================================
 ``load(house)``           ``controller.reset(scene=to_thor_house(house))`` (Reset + Initialize + CreateHouse), then
@@ -31,7 +31,7 @@ import warnings
 import numpy as np
 
 from sat_env.backends.base import (CAMERA_HEIGHT, HORIZON_LIMITS, VISIBILITY_DISTANCE, ActionResult, AgentPose,
-                                    ClosingBackend, View, movable_record)
+                                    Backend, View, movable_record)
 from sat_env.backends.thor_convert import from_thor_house, to_thor_house, walk_objects
 from sat_env.backends.thor_view import (InstanceIndex, color_table, records_from_metadata, update_records,
                                         view_from_event)
@@ -51,7 +51,7 @@ def _xyz(x: float, y: float, z: float) -> dict:
     return {"x": float(x), "y": float(y), "z": float(z)}
 
 
-class ThorBackend(ClosingBackend):
+class ThorBackend(Backend):
     """Simulator over a house dict with AI2-THOR (Unity) rendering and physics.
 
     Args:
@@ -132,8 +132,9 @@ class ThorBackend(ClosingBackend):
                           horizon=float(horizon), standing=True, **kw)
 
     # --- loading --------------------------------------------------------------------------------------------
-    def load(self, house: dict) -> None:
-        """Load a house dict (ours or ProcTHOR's) in AI2-THOR and put the agent at its start pose."""
+    def load(self, house: dict, scene=None) -> None:
+        """Load a house dict (ours or ProcTHOR's) in AI2-THOR and put the agent at its start pose (a prebuilt
+        `scene` is ignored: THOR builds its own)."""
         sat_house = from_thor_house(house, catalog=self.catalog)  # ours unchanged; THOR-only assets mapped
         ev = self.controller.reset(scene=to_thor_house(sat_house, self.catalog))
         self._event = ev

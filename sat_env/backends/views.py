@@ -51,25 +51,18 @@ def sample_views(backend, rng: np.random.Generator, n: int, candidates: int = 24
     pts = backend.reachable_positions()
     if len(pts) == 0:
         return []
-    ids_only = getattr(backend, "view_ids", None)  # embedded: all candidates in one draw, one readback
     drawn = []
     for _ in range(candidates):
         x, z = pts[int(rng.integers(len(pts)))]
         pose = AgentPose(float(x), float(z), float(rng.integers(360)), float(rng.choice([0.0, 10.0, 20.0])))
         drawn.append((pose, rng.random()))
-    if ids_only is not None:
-        images = ids_only([p for p, _ in drawn], 64, 64, depth=True)
-        object_ids, records = [None, *backend.scene.table.object_ids], backend.scene.objects
-    else:
-        saved = (backend.width, backend.height)
-        backend.width = backend.height = 64
-        try:
-            views = [backend.view(p) for p, _ in drawn]
-        finally:
-            backend.width, backend.height = saved
-        images = [(v.ids, v.depth) for v in views]
-        object_ids, records = views[0].object_ids, views[0].records
-    is_object = np.array([oid in records for oid in object_ids], dtype=bool)
+    images = backend.view_ids([p for p, _ in drawn], 64, 64, depth=True)
+    # Instance ids start with the scene's table (both backends); ids beyond it (floors and walls AI2-THOR draws as
+    # instances of their own) are not objects.
+    records = backend.scene.objects
+    top = max([len(backend.scene.table.object_ids) + 1, *(int(ids.max()) + 1 for ids, _ in images if ids.size)])
+    is_object = np.zeros(top, dtype=bool)
+    is_object[1:len(backend.scene.table.object_ids) + 1] = [oid in records for oid in backend.scene.table.object_ids]
     scored = []
     for (pose, tie), (ids, depth) in zip(drawn, images):
         if not composition_ok(ids, depth, is_object, COMPOSITION_DEPTH_MARGIN, COMPOSITION_SHARE_MARGIN):
