@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -13,6 +12,7 @@ import numpy as np
 from gymnasium import spaces
 
 from sat_env.backends.base import AgentPose
+from sat_env.envs.base import SatEnv
 from sat_env.errors import ConfigError, SatEnvError
 from sat_env.scene.config import HouseConfig
 from sat_env.scene.navgrid import REACH_DISTANCE, rect_distance
@@ -203,7 +203,7 @@ def eval_episodes(n: int = EVAL_SIZE, easy: bool = False) -> list[EpisodeSpec]:
 
 
 # --------------------------------------------------------------------------------------------------------------
-class ObjectNavEnv(gym.Env):
+class ObjectNavEnv(SatEnv):
     """ObjectNav in procedurally generated apartments (embedded renderer, no download).
 
     ## Description
@@ -313,57 +313,22 @@ class ObjectNavEnv(gym.Env):
                  houses: list | None = None, episodes: str = "train", n_eval: int = EVAL_SIZE,
                  shaping_weight: float = 1.0, render_mode: str | None = None, auto_done: bool | None = None,
                  failed_done_penalty: float | None = None, backend: str = "embedded"):
-        from sat_env.backends import BACKENDS, make_backend
-
+        super().__init__()
         self.easy = bool(easy)
-        if size is None:
-            size = 64 if self.easy else 224
-        if isinstance(size, (int, np.integer)) and not isinstance(size, bool):
-            w = h = int(size)
-        elif isinstance(size, (tuple, list)) and len(size) == 2 and all(isinstance(s, (int, np.integer)) for s in size):
-            w, h = int(size[0]), int(size[1])
-        else:
-            raise ConfigError(f"size must be an int or a (width, height) pair of ints, got {size!r}")
-        if not (8 <= w <= 4096 and 8 <= h <= 4096):
-            raise ConfigError(f"size must be between 8 and 4096 pixels per side, got {w}x{h}")
+        w, h = self.check_size((64 if self.easy else 224) if size is None else size)
         if not isinstance(fov, (int, float)) or not (1.0 <= float(fov) <= 170.0):
             raise ConfigError(f"fov must be a number of degrees in [1, 170], got {fov!r}")
-        if max_steps is None:
-            max_steps = 200 if self.easy else 500
-        if not isinstance(max_steps, (int, np.integer)) or isinstance(max_steps, bool) or max_steps < 1:
-            raise ConfigError(f"max_steps must be a positive int, got {max_steps!r}")
+        max_steps = self.check_positive_int("max_steps", (200 if self.easy else 500) if max_steps is None
+                                            else max_steps)
         if episodes not in ("train", "eval"):
             raise ConfigError(f"episodes must be 'train' or 'eval', got {episodes!r}")
-        if backend not in BACKENDS:
-            raise ConfigError(f"backend {backend!r} is not available; use one of {', '.join(map(repr, BACKENDS))}")
-        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise ConfigError(f"render_mode must be None or one of {self.metadata['render_modes']}, "
-                              f"got {render_mode!r}")
+        self.check_backend(backend)
+        self.check_render_mode(render_mode)
         if not isinstance(shaping_weight, (int, float)) or not math.isfinite(shaping_weight):
             raise ConfigError(f"shaping_weight must be a finite number, got {shaping_weight!r}")
-        if not isinstance(n_eval, (int, np.integer)) or n_eval < 1:
-            raise ConfigError(f"n_eval must be a positive int, got {n_eval!r}")
-        if house_config is None:
-            config = _EASY_CONFIG if self.easy else None
-        elif isinstance(house_config, HouseConfig):
-            config = house_config
-        elif isinstance(house_config, dict):
-            config = HouseConfig.from_dict(house_config)
-        else:
-            raise ConfigError("house_config must be a HouseConfig or a dict of its fields, "
-                              f"got {type(house_config).__name__}")
-        if houses is not None:
-            if isinstance(houses, (dict, str)) or not hasattr(houses, "__len__") or len(houses) == 0:
-                raise ConfigError('houses must be a non-empty list of house dicts, int seeds and/or '
-                                  '"procthor:FILE.jsonl.gz#N" sources')
-            from sat_env.scene.procthor import expand_house_sources
-
-            houses = expand_house_sources(houses)
-            for hh in houses:
-                seed_ok = isinstance(hh, (int, np.integer)) and not isinstance(hh, bool) and hh >= 0
-                if not (isinstance(hh, dict) or seed_ok):
-                    raise ConfigError("houses entries must be house dicts or non-negative int seeds, "
-                                      f"got {type(hh).__name__}")
+        self.check_positive_int("n_eval", n_eval)
+        config = self.check_house_config(house_config, _EASY_CONFIG if self.easy else None)
+        houses = self.check_houses(houses)
         if episodes == "eval" and (houses is not None or house_config is not None):
             raise ConfigError("episodes='eval' uses the fixed evaluation set; do not pass houses or house_config")
 
@@ -394,9 +359,7 @@ class ObjectNavEnv(gym.Env):
         self.observation_space = spaces.Dict(obs)
         self.action_space = spaces.Discrete(len(ACTIONS))
 
-        self._backend = make_backend(backend, width=w, height=h, fov=self.fov)
-        self._houses_lru: OrderedDict = OrderedDict()
-        self._loaded_key = None
+        self._backend = self.make_env_backend(backend, width=w, height=h, fov=self.fov)
         self._eval_cursor = 0
         self._ep: dict | None = None
         self._view = None
@@ -406,25 +369,12 @@ class ObjectNavEnv(gym.Env):
         """(house dict, its freshly built scene or None when the house was cached or given)."""
         if isinstance(key, tuple) and key[0] == "dict":
             return self.houses[key[1]], None
-        seed = key[1]
         config = (_EASY_CONFIG if self.easy else HouseConfig()) if self.episodes == "eval" else self.house_config
-        if key in self._houses_lru:
-            self._houses_lru.move_to_end(key)
-            return self._houses_lru[key], None
-        from sat_env.scene.generate import generate_scene
-
-        scene = generate_scene(int(seed), config)
-        self._houses_lru[key] = scene.house
-        while len(self._houses_lru) > _LRU_HOUSES:
-            self._houses_lru.popitem(last=False)
-        return scene.house, scene
+        return self.house(int(key[1]), config, keep=_LRU_HOUSES)
 
     def _load(self, key) -> None:
         if key != self._loaded_key:
-            from sat_env.backends import load_into
-
-            load_into(self._backend, *self._house(key))  # a fresh scene is taken over, not rebuilt
-            self._loaded_key = key
+            self.load_house(key, *self._house(key))  # a fresh scene is taken over, not rebuilt
 
     # --- reset --------------------------------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict | None = None):
@@ -716,9 +666,3 @@ class ObjectNavEnv(gym.Env):
         out.paste(ego, (0, 0))
         out.paste(img, (ego.width + 4, 0))
         return np.asarray(out, dtype=np.uint8).copy()
-
-    def close(self) -> None:
-        if getattr(self, "_backend", None) is not None:
-            self._backend.close()
-            self._backend = None
-        super().close()

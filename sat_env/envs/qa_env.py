@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import string
 import zlib
-from collections import OrderedDict
 
 import gymnasium as gym
 import numpy as np
@@ -15,12 +13,10 @@ from gymnasium import spaces
 from qa.balance import CategoryBalancer
 from qa.mixes import resolve_mix
 from qa.sampler import load_families, sample_qa
-from sat_env.backends import BACKENDS, load_into, make_backend
 from sat_env.backends.views import sample_views
+from sat_env.envs.base import SatEnv
 from sat_env.errors import ConfigError
-from sat_env.scene import load_house
 from sat_env.scene.config import HouseConfig
-from sat_env.scene.procthor import expand_house_sources
 
 CHARSET = frozenset(string.printable)
 MAX_QUESTION_CHARS = 512
@@ -39,7 +35,7 @@ TARGET_PATIENCE = 10  # a family's target label is kept through this many houses
 MAX_LABEL_LAG = 10  # a label asked this many times fewer than a family's most asked one is drawn 1 + this often
 
 
-class SATQAEnv(gym.Env):
+class SATQAEnv(SatEnv):
     """## Description
 
     Spatial question answering in procedurally generated apartments (SAT, arXiv 2412.07755; SpatialVLM,
@@ -109,29 +105,19 @@ class SATQAEnv(gym.Env):
     def __init__(self, families=None, mix="sat", size=224, num_questions: int = 10, max_choices: int = 6,
                  backend: str = "embedded", houses=None, house_config=None, render_mode: str | None = None,
                  balance_categories: bool = True):
+        super().__init__()
         fams = load_families()
         self.mix = resolve_mix(mix, families, available=fams)
         self.families = tuple(self.mix)
-        self.width, self.height = (size, size) if isinstance(size, (int, np.integer)) else tuple(size)
-        if not (16 <= self.width <= 2048 and 16 <= self.height <= 2048):
-            raise ConfigError(f"size must be 16..2048 pixels, got {size}")
-        if num_questions < 1:
-            raise ConfigError(f"num_questions must be >= 1, got {num_questions}")
+        self.width, self.height = self.check_size(size)
+        self.num_questions = self.check_positive_int("num_questions", num_questions)
         if not (2 <= max_choices <= 26):
             raise ConfigError(f"max_choices must be in 2..26, got {max_choices}")
-        if render_mode not in (None, "rgb_array"):
-            raise ConfigError(f"render_mode must be None or 'rgb_array', got {render_mode!r}")
-        if backend not in BACKENDS:
-            raise ConfigError(f"backend {backend!r} is not available; use one of {', '.join(map(repr, BACKENDS))}")
-        self.backend = backend
-        self.num_questions, self.max_choices, self.render_mode = int(num_questions), int(max_choices), render_mode
-        self.house_config = house_config if isinstance(house_config, HouseConfig) else \
-            HouseConfig.from_dict(house_config or {})
-        if houses is not None and (isinstance(houses, (dict, str)) or not hasattr(houses, "__len__")
-                                   or len(houses) == 0):
-            raise ConfigError("houses must be a non-empty list of house dicts, house JSON paths, int seeds and/or "
-                              '"procthor:FILE.jsonl.gz#N" sources')
-        self.houses = [self._load(h) for h in expand_house_sources(houses)] if houses is not None else None
+        self.max_choices = int(max_choices)
+        self.render_mode = self.check_render_mode(render_mode)
+        self.backend = self.check_backend(backend)
+        self.house_config = self.check_house_config(house_config, HouseConfig())
+        self.houses = self.check_houses(houses)
         self.action_space = spaces.Discrete(self.max_choices)
         text = spaces.Text(MAX_QUESTION_CHARS, min_length=1, charset=CHARSET)
         self.observation_space = spaces.Dict({
@@ -160,8 +146,6 @@ class SATQAEnv(gym.Env):
         self._attempt = 0  # house attempt within this reset
         self._label_rngs: dict[str, np.random.Generator] = {}
         self._question_rngs: dict[str, np.random.Generator] = {}
-        self._backend = None
-        self._cache: OrderedDict = OrderedDict()
         self._qa = None
         self._scene_id = None
         self._views: list = []
@@ -170,20 +154,6 @@ class SATQAEnv(gym.Env):
         self._seen: set = set()  # (family, pose, answer, truth) asked in this house: no question twice
         self._failed_here: set = set()  # families that found no question in this house (not tried again here)
 
-    @staticmethod
-    def _load(h):
-        if isinstance(h, dict):
-            return h
-        if isinstance(h, (int, np.integer)) and not isinstance(h, bool):
-            if h < 0:
-                raise ConfigError(f"house seeds must be non-negative, got {h}")
-            return int(h)  # generated on first use
-        if not isinstance(h, (str, os.PathLike)):
-            raise ConfigError("houses entries must be house dicts, house JSON paths or int seeds, "
-                              f"got {type(h).__name__}")
-        return load_house(h)
-
-    # --- episode ----------------------------------------------------------------------------------------------
     def _house(self, rng):
         """(scene id, house dict, its freshly built scene or None when the house was cached or given)."""
         if self.houses:
@@ -193,17 +163,7 @@ class SATQAEnv(gym.Env):
             seed, limit = self.houses[k], POOL_CACHE
         else:
             seed, limit = int(rng.integers(2**31 - 1)), HOUSE_CACHE
-        scene = None
-        if seed in self._cache:
-            self._cache.move_to_end(seed)
-        else:
-            from sat_env.scene.generate import generate_scene
-
-            scene = generate_scene(seed, self.house_config)
-            self._cache[seed] = scene.house
-            while len(self._cache) > limit:
-                self._cache.popitem(last=False)
-        return f"seed:{seed}", self._cache[seed], scene
+        return (f"seed:{seed}", *self.house(seed, self.house_config, keep=limit))
 
     def _stream(self, purpose: int, *keys: int) -> np.random.Generator:
         """The child stream of one purpose (STREAM_*) and keys, from the seeded run's root."""
@@ -239,7 +199,7 @@ class SATQAEnv(gym.Env):
         else:
             self._episode += 1
         if self._backend is None:
-            self._backend = make_backend(self.backend, width=self.width, height=self.height)
+            self._backend = self.make_env_backend(self.backend, width=self.width, height=self.height)
         for tries in range(10):
             if tries >= 2:  # two houses without a single question: the pending target labels are too rare here
                 self._targets.clear()
@@ -248,8 +208,7 @@ class SATQAEnv(gym.Env):
             scene_id, house, fresh = self._house(self._stream(STREAM_HOUSE, self._episode, tries))
             # Families restore the scene after every QA, so the same house need not be rebuilt (a seeded reset
             # always rebuilds: same seed, same bytes, whatever ran before).
-            if seed is not None or scene_id != self._scene_id or self._backend.scene is None:
-                load_into(self._backend, house, fresh)  # a fresh scene is taken over, not rebuilt
+            self.load_house(scene_id, house, fresh, force=seed is not None)
             self._scene_id = scene_id
             self._views = self._new_views()
             self._asked = 0
@@ -412,8 +371,3 @@ class SATQAEnv(gym.Env):
             out.paste(im, (x, 0))
             x += im.width
         return np.asarray(out)
-
-    def close(self):
-        if self._backend is not None:
-            self._backend.close()
-            self._backend = None

@@ -193,11 +193,30 @@ def test_bad_action(action):
 @pytest.mark.parametrize("kwargs", [
     {"size": 0}, {"size": "big"}, {"size": (64,)}, {"fov": 0}, {"max_steps": 0}, {"episodes": "test"},
     {"render_mode": "human"}, {"house_config": {"bogus": 1}}, {"house_config": 3}, {"houses": []},
-    {"houses": ["x"]}, {"episodes": "eval", "houses": [1]}, {"shaping_weight": float("nan")},
+    {"houses": [1.5]}, {"houses": [-1]}, {"episodes": "eval", "houses": [1]}, {"shaping_weight": float("nan")},
 ])
 def test_bad_kwargs(kwargs):
     with pytest.raises(ConfigError):
         ObjectNavEnv(**kwargs)
+
+
+def test_house_files_and_their_errors(tmp_path):
+    """House JSON paths are accepted as by the QA envs (the same rule, sat_env.envs.base); a missing one says how to
+    make one."""
+    from sat_env.errors import HouseFormatError
+    from sat_env.scene import generate_house, save_house
+    from sat_env.scene.config import HouseConfig
+
+    with pytest.raises(HouseFormatError, match="sat scene"):
+        ObjectNavEnv(size=16, houses=[str(tmp_path / "missing.json")])
+    paths = []
+    for seed in (7, 8):
+        save_house(generate_house(seed, HouseConfig(min_rooms=1, max_rooms=2)), tmp_path / f"h{seed}.json")
+        paths.append(str(tmp_path / f"h{seed}.json"))
+    env = ObjectNavEnv(size=16, houses=paths)
+    _, info = env.reset(seed=0)
+    assert info["target"] in env.TARGET_TYPES
+    env.close()
 
 
 def test_bad_reset_options_and_houses_list():

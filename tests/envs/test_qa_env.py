@@ -161,7 +161,8 @@ def test_house_pool_of_seeds_and_files(tmp_path):
             obs, info = env.reset()
     assert seen == {"seed:3", "house:1"}
     # a pool house generated from seed 3 is the house generate_house(3) gives
-    assert env.unwrapped._cache[3] == generate_house(3)
+    house, fresh = env.unwrapped.house(3, env.unwrapped.house_config)
+    assert fresh is None and house == generate_house(3)  # cached, and the house generate_house(3) gives
     # same seed, same episode, also with a pool (the scene is rebuilt on a seeded reset)
     a = gym.make("SAT-Static-v0", houses=[3, 4], **SMALL)
     b = gym.make("SAT-Static-v0", houses=[3, 4], **SMALL)
