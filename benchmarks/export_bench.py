@@ -21,7 +21,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--format", default="sat,llava,messages")
     args = ap.parse_args()
-    from finetune.export import ExportConfig, run_export
+    from sat_env.export import ExportConfig, run_export
 
     print(f"{args.num_qa} QAs, SAT mix, {args.size} px, formats {args.format}, JPEG q90")
     print(f"host calibration: {_render_fps(args.size):.0f} fps rendering house 9 at {args.size} px in this process "

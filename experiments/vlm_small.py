@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 def _export(out: Path, num_qa: int, split: str, families: list[str], cfg: dict) -> None:
-    from finetune.export import ExportConfig, run_export
+    from sat_env.export import ExportConfig, run_export
 
     if (out / "manifest.json").is_file():
         return

@@ -17,7 +17,7 @@ from pathlib import Path
 
 
 def _export(out: Path, num_qa: int, split: str, cfg: dict) -> None:
-    from finetune.export import ExportConfig, run_export
+    from sat_env.export import ExportConfig, run_export
 
     if (out / "manifest.json").is_file():
         return
@@ -29,8 +29,8 @@ def _export(out: Path, num_qa: int, split: str, cfg: dict) -> None:
 def text_only(train_dir: Path, test_dir: Path) -> dict:
     """The audit's bag-of-words baseline (question + choices, no image) trained on the training export and scored
     per family on the test export's multiple-choice QAs."""
-    from finetune.data import iter_records
     from qa.audit import TextBaseline
+    from sat_env.export import iter_records
 
     def items(root, split):
         per = defaultdict(list)

@@ -171,7 +171,7 @@ def _sat(path: Path, split: str | None, name: str = "sat", **_) -> Iterator[Eval
 # --- our export ---------------------------------------------------------------------------------------------------
 
 def _export(path: Path, split: str | None, load_images: bool | str = True, **_) -> Iterator[EvalItem]:
-    from finetune.data import iter_records
+    from sat_env.export import iter_records
 
     fmt = next((f for f in ("sat", "messages", "llava") if (path / f).is_dir()), None)
     if fmt is None:

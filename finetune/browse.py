@@ -103,7 +103,7 @@ def _sat_images(root: Path, split: str, wanted: dict[str, list[int]]) -> dict[tu
 
 def _records(root: Path, fmt: str, split: str) -> list[dict]:
     """Every record of the split without image bytes; sat records carry (shard file, row) to fetch images later."""
-    from finetune.data import iter_records
+    from sat_env.export import iter_records
 
     if fmt != "sat":
         return list(iter_records(root, fmt, split, load_images=False))

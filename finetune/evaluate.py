@@ -19,9 +19,16 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
+from finetune.scoring import (
+    circular_correct,
+    lettered_prompt,
+    match_choice,
+    mra,
+    parse_in_unit,
+    rotations,
+    within_factor,
+)
 from qa.prompts import SAT_PROMPT_SUFFIX, sat_prompt
-from finetune.scoring import (circular_correct, lettered_prompt, match_choice, mra, parse_in_unit, rotations,
-                              within_factor)
 from sat_env.errors import ConfigError
 
 PROMPTS = ("sat", "lettered")

@@ -86,7 +86,6 @@ def load_model(path, adapter=None, device: str | None = None, dtype: str = "auto
         dtype: "auto" (bf16 on a GPU that supports it, else fp32), "fp32", "bf16" or "fp16".
         trainable: keep the adapter trainable (resuming training) instead of eval mode.
     """
-    import torch
     from transformers import AutoModelForImageTextToText
 
     base, adapter = resolve(path, adapter)
@@ -147,7 +146,7 @@ def torch_dtype_for(dtype: str, device: str):
 
 class Predictor:
     """Greedy answers of a model to (images, text) prompts, batched with left padding; images may be PIL images,
-    file paths or encoded bytes (``finetune.data.open_image``)."""
+    file paths or encoded bytes (``sat_env.export.open_image``)."""
 
     def __init__(self, path, adapter=None, device: str | None = None, dtype: str = "auto", model=None,
                  processor=None):
@@ -181,7 +180,7 @@ class Predictor:
     def generate(self, samples: list[tuple[list, str]], max_new_tokens: int = 16, batch_size: int = 8) -> list[str]:
         """The decoded answer (special tokens removed, stripped) for each (images, text) sample; for SAT-Small, the
         text of the option it picks among those the SAT prompt lists."""
-        from finetune.data import open_image
+        from sat_env.export import open_image
 
         if self.small:
             return self.model.answer(samples, batch_size=max(batch_size, 32))

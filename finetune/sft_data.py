@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from finetune.chat import processor_images, render
-from finetune.data import iter_records, open_image
 from qa.prompts import sat_prompt
 from sat_env.errors import ConfigError
+from sat_env.export import iter_records, open_image
 
 IGNORE = -100  # label value the loss skips
 

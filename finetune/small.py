@@ -332,7 +332,7 @@ class SatSmallModel(PreTrainedModel):
 
 
 def _pil(ref):
-    """A PIL RGB image from a PIL image, encoded bytes or a path (finetune.data.open_image's decoding, repeated
+    """A PIL RGB image from a PIL image, encoded bytes or a path (sat_env.export.open_image's decoding, repeated
     because this file is saved with checkpoints and must not import SAT-Env)."""
     import io
 

@@ -26,15 +26,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from finetune.export import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE, SPLITS
 from qa.prompts import sat_prompt
 from sat_env.errors import ConfigError
+from sat_env.splits import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE, SPLIT_RANGE, SPLITS
 
 if TYPE_CHECKING:
     from finetune.sft_data import Sample
 
 STREAM_PREFIX = "env:"
-SPLIT_RANGE = 1_000_000  # house seeds per split (see finetune.export.SPLIT_HOUSE_BASE)
 STREAM_HOUSE_OFFSET = 500_000  # a stream's houses start half-way into the split's range (exports use the first half)
 BLOCK_SALT = 7  # the block shuffle's seed is [seed, BLOCK_SALT, block]
 STREAM_SCHEME = 1  # bump when the chunk, house or shuffle scheme changes (a resume checks describe())
@@ -255,7 +254,7 @@ def _identity(x):
 
 def _init_worker(worker_id: int) -> None:
     """One thread per worker (the workers already fill the cores); llvmpipe rasterizes in the calling thread (see
-    finetune.export._init_worker)."""
+    sat_env.export.job._init_worker)."""
     os.environ["OMP_NUM_THREADS"] = "1"
     os.environ.setdefault("LP_NUM_THREADS", "0")
     import torch

@@ -340,8 +340,9 @@ def nav_visible(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
         if got is None:
             continue
         view, rec, truth = got
+        # balanced_on: the category the question names (qa.balance), also for "no" frames that show none of it
         truth = {**truth, "object_type": otype, "category_pixels": _category_pixels(view, otype),
-                 "asked_about": obj.object_id}
+                 "asked_about": obj.object_id, "balanced_on": [obj.object_id]}
         q = tpl.format(target=category_name(otype))
         objects = [rec.object_id] if target == "yes" else []
         return QA(q, choices, correct, "nav_visible", "goal_aim", ["view"], {"view": view.rgb}, objects, truth,

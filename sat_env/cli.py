@@ -314,7 +314,7 @@ def cmd_evaluate_agent(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from finetune.export import ExportConfig, run_export
+    from sat_env.export import ExportConfig, run_export
 
     mix = args.mix
     if mix and mix.strip().startswith("{"):

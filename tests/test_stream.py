@@ -11,10 +11,10 @@ import time
 import numpy as np
 import pytest
 
-from finetune.export import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE
 from finetune.stream import STREAM_PREFIX, EnvStream, make_chunk, parse_stream
 from qa.prompts import SAT_PROMPT_SUFFIX, sat_prompt
 from sat_env.errors import ConfigError
+from sat_env.splits import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE
 
 FAMS = ["left_right", "ego_movement", "nav_direction"]
 SMALL = {"families": FAMS, "size": 32, "chunk": 8, "block_chunks": 2}  # blocks of 16 samples, 2 houses per chunk

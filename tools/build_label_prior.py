@@ -87,10 +87,12 @@ def main(argv=None) -> int:
         if (i + 1) % 50 == 0:
             print(f"{i + 1}/{a.houses} houses", file=sys.stderr, flush=True)
     backend.close()
-    out = {"houses": a.houses, "first_seed": a.first_seed, "views": views, "size": a.size, "families": {}}
-    if a.families:  # a partial rebuild: keep the other families' entries
+    run = {"houses": a.houses, "first_seed": a.first_seed, "views": views, "size": a.size}
+    out = {**run, "families": {}}
+    if a.families:  # a partial rebuild: keep the other families' entries and the header that describes them
         with open(a.out, encoding="utf-8") as fh:
-            out["families"] = json.load(fh)["families"]
+            out = json.load(fh)
+        out["rebuilt"] = {**out.get("rebuilt", {}), **{f: run for f in fams}}
     for f, fam in fams.items():
         n_slots = max((len(k.split("|")) for k in pairs[f]), default=0)
         out["families"][f] = {

@@ -27,10 +27,11 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from finetune.export import HOUSES_PER_SHARD, QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE  # noqa: E402
 from qa.audit import TextBaseline, blind_features, bow_features  # noqa: E402
 from qa.balance import category_key  # noqa: E402
 from sat_env.envs.qa_env import SATQAEnv  # noqa: E402
+from sat_env.export import HOUSES_PER_SHARD  # noqa: E402
+from sat_env.splits import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE
 
 
 def main(argv=None) -> int:

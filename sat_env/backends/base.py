@@ -14,6 +14,7 @@ from sat_env.scene.camera import Camera
 CAMERA_HEIGHT = 1.5756
 HORIZON_LIMITS = (-30.0, 60.0)
 VISIBILITY_DISTANCE = 1.5
+SIZE_RANGE = (8, 4096)  # image pixels per side that the envs and the exporter accept
 
 
 @dataclass(frozen=True)

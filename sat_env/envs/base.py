@@ -24,13 +24,13 @@ import gymnasium as gym
 import numpy as np
 
 from sat_env.backends import BACKENDS, load_into, make_backend
+from sat_env.backends.base import SIZE_RANGE
 from sat_env.errors import ConfigError
 from sat_env.scene import load_house
 from sat_env.scene.config import HouseConfig
 from sat_env.scene.generate import generate_scene
 from sat_env.scene.procthor import expand_house_sources
 
-SIZE_RANGE = (8, 4096)  # pixels per side, every env
 HOUSES_HELP = ('a non-empty list of house dicts, house JSON paths, non-negative int seeds and/or '
                '"procthor:FILE.jsonl.gz#N" sources')
 

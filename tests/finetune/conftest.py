@@ -11,7 +11,7 @@ FAMILIES = ["left_right", "closer_to_camera", "ego_movement", "count"]
 
 @pytest.fixture(scope="session")
 def train_export(tmp_path_factory):
-    from finetune.export import ExportConfig, run_export
+    from sat_env.export import ExportConfig, run_export
 
     out = tmp_path_factory.mktemp("ft") / "train"
     run_export(ExportConfig(num_qa=48, out=str(out), size=64, families=FAMILIES, formats=["sat", "messages"],
@@ -21,7 +21,7 @@ def train_export(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def val_export(tmp_path_factory):
-    from finetune.export import ExportConfig, run_export
+    from sat_env.export import ExportConfig, run_export
 
     out = tmp_path_factory.mktemp("ft") / "val"
     run_export(ExportConfig(num_qa=16, out=str(out), size=64, families=FAMILIES, formats=["messages"], split="val",

@@ -128,7 +128,7 @@ def test_sat_wrong_columns_and_answer(tmp_path):
         load_benchmark("sat", tmp_path / "b.parquet")
 
 
-# --- export (messages format, written by hand as finetune/export.py lays it out) --------------------------------
+# --- export (messages format, written by hand as sat_env/export/ lays it out) --------------------------------
 
 def _export(root: Path, split="test"):
     recs = [("left_right", "other", "Is the lamp to the left or right of the bed?", ["right", "left"], 1,

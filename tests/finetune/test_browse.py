@@ -12,10 +12,9 @@ from html.parser import HTMLParser
 import pytest
 
 from finetune.browse import build_gallery, sample_indices
-from finetune.data import iter_records
-from finetune.export import ExportConfig, run_export
 from sat_env.cli import main
 from sat_env.errors import ConfigError
+from sat_env.export import ExportConfig, iter_records, run_export
 
 
 @pytest.fixture(scope="module")

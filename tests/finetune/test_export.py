@@ -9,15 +9,13 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-from finetune.data import iter_records
-from finetune.export import ExportConfig, run_export
 from sat_env.cli import main
 from sat_env.errors import ConfigError
+from sat_env.export import ExportConfig, iter_records, run_export
 
 SMALL = dict(size=64, shard_size=10)
 
@@ -122,8 +120,8 @@ def test_refusals_name_the_fix_and_write_nothing(tmp_path, export, capsys):
     assert "not a SAT-Env export" in capsys.readouterr().err
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
     fresh = tmp_path / "fresh"
-    for bad, msg in [(["--format", "sat,tfrecord"], "unknown --format"), (["--size", "8"], "--size"),
-                     (["--mix", "everything"], "unknown mix"), (["--families", "telepathy"], "unknown question")]:
+    for bad, msg in [(["--format", "sat,tfrecord"], "unknown --format"), (["--size", "4"], "--size"),
+                     (["--size", "5000"], "--size"), (["--mix", "everything"], "unknown mix"), (["--families", "telepathy"], "unknown question")]:
         assert main(["export", "--out", str(fresh), "--num-qa", "5", *bad]) == 2
         assert msg in capsys.readouterr().err
         assert not fresh.exists()

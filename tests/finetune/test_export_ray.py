@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from finetune.export import ExportConfig, run_export
+from sat_env.export import ExportConfig, run_export
 
 pytestmark = pytest.mark.slow
 

@@ -14,11 +14,11 @@ pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
 from finetune import sft  # noqa: E402
-from finetune.data import open_image  # noqa: E402
 from finetune.infer import Predictor, load_model  # noqa: E402
 from finetune.sft import SFTConfig, train  # noqa: E402
 from finetune.sft_data import IGNORE, Sample, SampleOrder, collate, export_samples, instruct_samples  # noqa: E402
 from sat_env.errors import ConfigError  # noqa: E402
+from sat_env.export import open_image  # noqa: E402
 
 
 def _metrics(out):

@@ -91,8 +91,8 @@ def small_run(train_export, tmp_path_factory):
 def test_small_run_saves_a_checkpoint_that_loads_like_any_other(small_run, train_export, tmp_path):
     from transformers import AutoModel
 
-    from finetune.data import iter_records
     from finetune.infer import Predictor
+    from sat_env.export import iter_records
 
     out, summary = small_run
     assert summary["steps"] == 20 and (out / "small.py").is_file()
@@ -153,7 +153,7 @@ def test_clear_errors_leave_nothing_behind(kw, match, tmp_path, train_export):
 
 
 def test_families_filter_and_continuing_from_a_trained_small_model(small_run, train_export, tmp_path):
-    from finetune.data import iter_records
+    from sat_env.export import iter_records
 
     out, _ = small_run
     n_lr = sum(r["family"] == "left_right" for r in iter_records(train_export, "sat", "train", load_images=False))

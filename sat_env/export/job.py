@@ -1,25 +1,6 @@
-"""Dataset export at SAT scale: QA records from generated apartments, written as SAT-schema parquet, LLaVA JSON and
-chat-messages JSONL, in resumable shards.
-
-    sat export --out DIR --num-qa 175000 --mix sat --size 512 --format sat,llava,messages --workers 2
-
-Layout of DIR::
-
-    export_config.json              what was asked (an export resumes only into the same config)
-    images/{split}/{shard}/...      image files (JPEG or PNG), shared by the llava and messages formats
-    sat/{split}/shard-NNNNN.parquet SAT's released schema + our columns; ``datasets.load_dataset("parquet", ...)``
-    llava/{split}/shard-NNNNN.json  LLaVA conversation records (relative image paths)
-    messages/{split}/shard-NNNNN.jsonl  chat messages records (relative image paths)
-    shards/{split}-NNNNN.json       a shard's completion marker: record count, per-family counts, sha256 of its files
-    llava/{split}.json, messages/{split}.jsonl  all shards merged, written when the export completes
-    manifest.json                   config, seeds, code version, counts per family and split, shard checksums
-
-Work is cut into shards of ``shard_size`` QAs. Shard k of a split draws its houses from its own seed range (splits
-are disjoint by house) and its randomness from ``SeedSequence([seed, split, k])``, so a shard's bytes do not depend
-on which worker made it or when. A shard is written under ``.partial/`` and moved into place file by file; its
-marker is written last. ``--resume`` deletes whatever an unfinished shard left behind and makes it again: no record
-is lost or duplicated, and the result equals an uninterrupted run.
-"""
+"""The export job: ExportConfig, shards sampled from the QA envs, written per format (sat_env.export.formats) with
+their markers, workers (local processes or Ray), resume, and the manifest. See sat_env/export/__init__.py for the
+layout of an export folder."""
 
 from __future__ import annotations
 
@@ -35,19 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.prompts import sat_prompt
+from sat_env.backends.base import SIZE_RANGE
 from sat_env.errors import ConfigError
+from sat_env.export.formats import FORMATS, get_format
+from sat_env.export.records import atomic_text
 from sat_env.progress import ProgressBar
+from sat_env.splits import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE, SPLITS
 
-FORMATS = ("sat", "llava", "messages")
-SPLITS = ("train", "val", "test")
-# House seed ranges per split (disjoint from each other and from ObjectNav's evaluation houses at 1,000,000+ and
-# 1,500,000+). Shard k of a split uses seeds base + k * HOUSES_PER_SHARD + [0, HOUSES_PER_SHARD).
-SPLIT_HOUSE_BASE = {"train": 0, "val": 2_000_000, "test": 3_000_000}
-SPLIT_CODE = {"train": 0, "val": 1, "test": 2}
-HOUSES_PER_SHARD = 1000
+HOUSES_PER_SHARD = 1000  # shard k of a split uses seeds base + k * HOUSES_PER_SHARD + [0, HOUSES_PER_SHARD)
 MAX_SHARDS = 1000  # 1000 shards x HOUSES_PER_SHARD seeds stay inside a split's 1,000,000-seed range
-QUESTIONS_PER_HOUSE = 16  # SAT: 175K QAs from ~10K houses, about 17 per house; views per house stay 8
 
 
 @dataclass
@@ -77,8 +54,9 @@ class ExportConfig:
     def check(self) -> None:
         if self.num_qa < 1:
             raise ConfigError(f"--num-qa must be >= 1, got {self.num_qa}")
-        if not (16 <= self.size <= 2048):
-            raise ConfigError(f"--size must be 16..2048 pixels, got {self.size}")
+        lo, hi = SIZE_RANGE
+        if not (lo <= self.size <= hi):
+            raise ConfigError(f"--size must be {lo}..{hi} pixels (the envs' range), got {self.size}")
         bad = [f for f in self.formats if f not in FORMATS]
         if bad or not self.formats:
             raise ConfigError(f"unknown --format {bad or self.formats}: use a comma list of {', '.join(FORMATS)}")
@@ -126,7 +104,7 @@ def code_version() -> str:
     """The package version plus the git commit when run from a checkout."""
     from sat_env import __version__
 
-    head = Path(__file__).resolve().parent.parent / ".git" / "HEAD"
+    head = Path(__file__).resolve().parents[2] / ".git" / "HEAD"
     try:
         ref = head.read_text().strip()
         if ref.startswith("ref: "):
@@ -198,102 +176,12 @@ def sample_shard(cfg: ExportConfig, k: int, progress=None) -> list[dict]:
     return records
 
 
-def _llava(rec: dict) -> dict:
-    tags = "\n".join("<image>" for _ in rec["images"])
-    return {"id": rec["id"], "image": [p for p, _ in rec["images"]] if len(rec["images"]) > 1 else rec["images"][0][0],
-            "conversations": [{"from": "human", "value": f"{tags}\n{sat_prompt(rec['question'], rec['answers'])}"},
-                              {"from": "gpt", "value": rec["correct_answer"]}],
-            "family": rec["family"], "question_type": rec["question_type"], "answers": rec["answers"],
-            "correct_index": rec["correct_index"], "truth": _truth(rec)}
-
-
-def _messages(rec: dict) -> dict:
-    content = [{"type": "image", "image": p} for p, _ in rec["images"]]
-    content.append({"type": "text", "text": sat_prompt(rec["question"], rec["answers"])})
-    return {"id": rec["id"], "messages": [{"role": "user", "content": content},
-                                          {"role": "assistant", "content": [{"type": "text",
-                                                                             "text": rec["correct_answer"]}]}],
-            "family": rec["family"], "question_type": rec["question_type"], "answers": rec["answers"],
-            "correct_index": rec["correct_index"], "truth": _truth(rec)}
-
-
-def _truth(rec: dict) -> dict:
-    """The ground truth every format carries (the sat format as a JSON string column): the family's numbers, the
-    objects asked about, the answer label, the numeric answer and unit of metric questions, each image's role and
-    the house."""
-    return {"truth": rec["truth"], "objects": rec["objects"], "label": rec["label"], "numeric": rec["numeric"],
-            "unit": rec["unit"], "image_roles": rec["image_roles"], "house": rec["house"]}
-
-
-def _json_default(o):
-    if isinstance(o, np.generic):
-        return o.item()
-    if isinstance(o, np.ndarray):
-        return o.tolist()
-    raise TypeError(type(o).__name__)
-
-
-def _dumps(obj) -> str:
-    return json.dumps(obj, sort_keys=True, default=_json_default, ensure_ascii=False)
-
-
-# Hugging Face `datasets` features of the parquet columns (stored in the schema metadata, as `datasets` writes it),
-# so that `images` decodes to a list of PIL images.
-HF_FEATURES = {
-    "images": {"feature": {"_type": "Image"}, "_type": "List"},
-    "question": {"dtype": "string", "_type": "Value"},
-    "answers": {"feature": {"dtype": "string", "_type": "Value"}, "_type": "List"},
-    "question_type": {"dtype": "string", "_type": "Value"},
-    "correct_answer": {"dtype": "string", "_type": "Value"},
-    "correct_index": {"dtype": "int64", "_type": "Value"},
-    "family": {"dtype": "string", "_type": "Value"},
-    "id": {"dtype": "string", "_type": "Value"},
-    "split": {"dtype": "string", "_type": "Value"},
-    "house": {"dtype": "string", "_type": "Value"},
-    "truth": {"dtype": "string", "_type": "Value"},
-}
-
-
-def _parquet_bytes(records: list[dict]) -> bytes:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    img_t = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
-    schema = pa.schema([
-        ("images", pa.list_(img_t)), ("question", pa.string()), ("answers", pa.list_(pa.string())),
-        ("question_type", pa.string()), ("correct_answer", pa.string()), ("correct_index", pa.int64()),
-        ("family", pa.string()), ("id", pa.string()), ("split", pa.string()), ("house", pa.string()),
-        ("truth", pa.string()),
-    ], metadata={b"huggingface": json.dumps({"info": {"features": HF_FEATURES}}).encode()})
-    cols = {
-        "images": [[{"bytes": b, "path": Path(p).name} for p, b in r["images"]] for r in records],
-        "question": [r["question"] for r in records],
-        "answers": [r["answers"] for r in records],
-        "question_type": [r["question_type"] for r in records],
-        "correct_answer": [r["correct_answer"] for r in records],
-        "correct_index": [r["correct_index"] for r in records],
-        "family": [r["family"] for r in records],
-        "id": [r["id"] for r in records],
-        "split": [r["split"] for r in records],
-        "house": [r["house"] for r in records],
-        "truth": [_dumps(_truth(r)) for r in records],
-    }
-    table = pa.table(cols, schema=schema)
-    buf = io.BytesIO()
-    pq.write_table(table, buf, compression="zstd", row_group_size=100)
-    return buf.getvalue()
-
-
 def shard_files(cfg: ExportConfig, k: int) -> dict[str, str]:
     """Relative paths of shard k's files (and its image folder) per format."""
     name = f"shard-{k:05d}"
     out = {"images": f"images/{cfg.split}/{k:05d}"}
-    if "sat" in cfg.formats:
-        out["sat"] = f"sat/{cfg.split}/{name}.parquet"
-    if "llava" in cfg.formats:
-        out["llava"] = f"llava/{cfg.split}/{name}.json"
-    if "messages" in cfg.formats:
-        out["messages"] = f"messages/{cfg.split}/{name}.jsonl"
+    for fmt in cfg.formats:
+        out[fmt] = get_format(fmt).shard_path(cfg.split, name)
     return out
 
 
@@ -327,13 +215,8 @@ def write_shard(cfg_dict: dict, k: int, progress=None) -> dict:
         h.update(name.encode())
         h.update(data)
     sums = {files["images"]: h.hexdigest()}
-    payloads = {"sat": lambda: _parquet_bytes(records),
-                "llava": lambda: (json.dumps([_llava(r) for r in records], indent=1, ensure_ascii=False)
-                                  + "\n").encode(),
-                "messages": lambda: "".join(json.dumps(_messages(r), ensure_ascii=False) + "\n"
-                                            for r in records).encode()}
     for kind in [f for f in files if f != "images"]:
-        data = payloads[kind]()
+        data = get_format(kind).encode(records)
         (tmp / kind).write_bytes(data)
         sums[files[kind]] = hashlib.sha256(data).hexdigest()
     for kind, rel in files.items():
@@ -459,14 +342,8 @@ def finalize(cfg: ExportConfig) -> dict:
         if not m.is_file():
             raise ConfigError(f"shard {k} of {cfg.out} is not complete: run again with --resume")
         markers.append(json.loads(m.read_text()))
-    if "llava" in cfg.formats:
-        merged = []
-        for k in range(cfg.n_shards):
-            merged.extend(json.loads((root / shard_files(cfg, k)["llava"]).read_text()))
-        _atomic_text(root / f"llava/{cfg.split}.json", json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
-    if "messages" in cfg.formats:
-        _atomic_text(root / f"messages/{cfg.split}.jsonl",
-                     "".join((root / shard_files(cfg, k)["messages"]).read_text() for k in range(cfg.n_shards)))
+    for fmt in cfg.formats:
+        get_format(fmt).merge(root, cfg.split, [root / shard_files(cfg, k)[fmt] for k in range(cfg.n_shards)])
     fam = Counter()
     labels = Counter()
     for m in markers:
@@ -480,13 +357,6 @@ def finalize(cfg: ExportConfig) -> dict:
         "families": dict(sorted(fam.items())), "labels": dict(sorted(labels.items())),
         "shards": [{"shard": m["shard"], "records": m["records"], "sha256": m["sha256"]} for m in markers],
     }
-    _atomic_text(root / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    atomic_text(root / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     shutil.rmtree(root / ".partial", ignore_errors=True)
     return manifest
-
-
-def _atomic_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
