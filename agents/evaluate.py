@@ -30,7 +30,7 @@ def make_agent(spec: str, env, seed: int = 0):
     if spec == "random":
         return RandomAgent(env.action_space, seed=seed)
     if spec == "random-walk":
-        from sat_env.envs.objectnav import ACTIONS
+        from sat_env.tasks.objectnav import ACTIONS
 
         if "ObjectNav" not in type(env.unwrapped).__name__:
             raise ConfigError("random-walk is an ObjectNav agent: use random for QA envs")

@@ -75,8 +75,8 @@ class ModelPolicyAgent:
 
     def __init__(self, path, env, adapter=None, device: str | None = None, seed: int = 0, predictor=None,
                  scan_turns: int = SCAN_TURNS, rescan_every: int = RESCAN_EVERY, detour_steps: int = DETOUR_STEPS):
-        from qa.prompts import sat_prompt
         from finetune.scoring import match_choice
+        from qa.prompts import sat_prompt
 
         self._prompt, self._match = sat_prompt, match_choice
         self.env = env
@@ -145,7 +145,7 @@ class ModelPolicyAgent:
     def _target(self, obs) -> str:
         if "target" in obs:
             return str(obs["target"])
-        from sat_env.envs.objectnav import TARGET_TYPES
+        from sat_env.tasks.objectnav import TARGET_TYPES
 
         return TARGET_TYPES[int(obs["target_index"])]  # a FilterObservation wrapper may have dropped the text
 

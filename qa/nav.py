@@ -42,14 +42,14 @@ from qa.core import (
     shuffle_choices,
 )
 from qa.dynamic import _goal_label
-from sat_env.envs.objectnav import (
+from sat_env.scene.navgrid import rect_distance
+from sat_env.tasks.objectnav import (
     REACH_TOLERANCE,
     START_HORIZON,
     SUCCESS_DISTANCE,
     TARGET_TYPES,
     visible_pixel_threshold,
 )
-from sat_env.scene.navgrid import rect_distance
 
 # --- templates ------------------------------------------------------------------------------------------------
 

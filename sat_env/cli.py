@@ -181,31 +181,23 @@ def cmd_demo(args) -> int:
 def cmd_ask(args) -> int:
     from PIL import Image
 
-    from qa.sampler import load_families, sample_qa
-    from sat_env.backends.embedded import EmbeddedBackend
-    from sat_env.backends.views import sample_views
+    from qa.sampler import load_families
+    from sat_env.envs.qa_env import SATQAEnv
     from sat_env.errors import ConfigError
-    from sat_env.scene import generate_house
 
     fams = load_families()
     if args.family and args.family not in fams:
         raise ConfigError(f"unknown family {args.family!r}; available: {', '.join(sorted(fams))}")
-    house = generate_house(args.seed)
-    w, h = args.size
-    backend = EmbeddedBackend(width=w, height=h)
-    backend.load(house)
-    rng = np.random.default_rng(np.random.SeedSequence([args.seed, 2]))
-    names = [args.family] if args.family else [str(f) for f in rng.permutation(sorted(fams))]
-    qa = None
-    for pose in sample_views(backend, rng, 8):
-        for name in names:
-            backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
-            qa = sample_qa(name, backend, rng)
-            if qa is not None:
-                break
-        if qa is not None:
-            break
-    backend.close()
+    # The QA envs' question loop (viewpoints, family and label draws, balancing), on this one house
+    env = SATQAEnv(families=[args.family] if args.family else sorted(fams), size=tuple(args.size), num_questions=1,
+                   houses=[args.seed])
+    try:
+        env.reset(seed=args.seed)
+        qa = env.privileged()["qa"]
+    except ConfigError:
+        qa = None
+    finally:
+        env.close()
     if qa is None:
         print(f"sat ask: no valid {args.family or 'question'} in house {args.seed}'s sampled views; try another --seed",
               file=sys.stderr)

@@ -15,35 +15,20 @@ from sat_env.backends.base import AgentPose
 from sat_env.envs.base import SatEnv
 from sat_env.errors import ConfigError, SatEnvError
 from sat_env.scene.config import HouseConfig
-from sat_env.scene.navgrid import REACH_DISTANCE, rect_distance
-
-ACTIONS: tuple[str, ...] = ("MoveAhead", "RotateLeft", "RotateRight", "LookUp", "LookDown", "Done")
-"""Action names by index."""
-
-MOVE_MAGNITUDE = 0.25  # metres per MoveAhead
-ROTATE_DEGREES = 30.0  # degrees per RotateLeft / RotateRight
-LOOK_DEGREES = 30.0  # degrees per LookUp / LookDown
-START_HORIZON = 30.0  # episodes start looking 30 degrees down (RoboTHOR / ProcTHOR convention)
-
-TARGET_TYPES: tuple[str, ...] = (
-    "Bed", "Sofa", "ArmChair", "Chair", "Stool", "DiningTable", "CoffeeTable", "SideTable", "Desk", "Dresser",
-    "ShelvingUnit", "TVStand", "Television", "Fridge", "CounterTop", "Toilet", "Sink", "GarbageCan", "Safe",
-    "FloorLamp", "HousePlant", "LaundryHamper", "DogBed",
+from sat_env.scene.navgrid import rect_distance
+from sat_env.tasks.objectnav import (  # the task's rules: one place, below qa and the envs
+    ACTIONS,
+    GOAL_CORE_DISTANCE,
+    LOOK_DEGREES,
+    MOVE_MAGNITUDE,
+    REACH_TOLERANCE,
+    ROTATE_DEGREES,
+    START_HORIZON,
+    SUCCESS_DISTANCE,
+    TARGET_TYPES,
+    visible_pixel_threshold,
 )
-"""Navigable target categories (the ``target_index`` observation indexes this tuple). Large floor furniture and
-fixtures of the generated apartments plus two ProcTHOR ObjectNav classics that stand on furniture (Television on a
-TV stand, HousePlant on shelves and tables). Fixed: appending types changes ``target_index`` only for new types."""
 
-SUCCESS_DISTANCE = REACH_DISTANCE  # 1.0 m from the agent's vertical axis to the object's footprint
-GOAL_CORE_DISTANCE = 0.85  # a target type is only chosen if some goal point is this close to one of its objects
-VISIBLE_FRACTION = 0.005  # a target is "visible" with >= 0.5 % of the image's pixels ...
-MIN_VISIBLE_PIXELS = 4  # ... and never fewer than 4 pixels
-REACH_TOLERANCE = 1e-9  # m: a footprint exactly SUCCESS_DISTANCE away counts as reached despite rounding
-
-
-def visible_pixel_threshold(width: int, height: int) -> int:
-    """Pixels a target needs in a width x height frame to count as visible: max(MIN_VISIBLE_PIXELS, 0.5 %)."""
-    return max(MIN_VISIBLE_PIXELS, int(math.ceil(VISIBLE_FRACTION * width * height)))
 STEP_PENALTY = -0.01
 SUCCESS_REWARD = 10.0
 TRAIN_SEED_RANGE = (0, 1_000_000)  # house seeds of procedurally sampled (training) episodes

@@ -60,7 +60,7 @@ def test_ppo_trains_saves_and_evaluates(tmp_path):
 def test_random_walk_never_calls_done_and_is_objectnav_only():
     import gymnasium as gym
 
-    from sat_env.envs.objectnav import ACTIONS
+    from sat_env.tasks.objectnav import ACTIONS
 
     env = gym.make("SAT-ObjectNav-Easy-v0", episodes="eval")
     agent = make_agent("random-walk", env, seed=3)

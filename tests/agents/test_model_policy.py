@@ -11,7 +11,7 @@ from agents.evaluate import evaluate, make_agent
 from agents.model_policy import ModelPolicyAgent
 from qa.nav import nav_question
 from qa.prompts import sat_prompt
-from sat_env.envs.objectnav import ACTIONS
+from sat_env.tasks.objectnav import ACTIONS
 from sat_env.errors import ConfigError
 
 NAV_KW = {"size": 64, "max_steps": 4}

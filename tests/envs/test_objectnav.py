@@ -10,16 +10,9 @@ from gymnasium.utils.env_checker import check_env
 
 import sat_env  # noqa: F401  (registers the ids)
 from agents.oracle_nav import OracleNavAgent
-from sat_env.envs.objectnav import (
-    ACTIONS,
-    EVAL_HOUSE_SEED_BASE,
-    TARGET_TYPES,
-    TRAIN_SEED_RANGE,
-    ObjectNavEnv,
-    eval_episode,
-    eval_episodes,
-)
+from sat_env.envs.objectnav import EVAL_HOUSE_SEED_BASE, TRAIN_SEED_RANGE, ObjectNavEnv, eval_episode, eval_episodes
 from sat_env.errors import ConfigError
+from sat_env.tasks.objectnav import ACTIONS, TARGET_TYPES
 
 
 def _run(env, agent, options=None):

@@ -20,11 +20,12 @@ from qa.sampler import load_families, sample_qa
 from sat_env.backends.base import AgentPose
 from sat_env.backends.embedded import EmbeddedBackend
 from sat_env.backends.views import sample_views
-from sat_env.envs.objectnav import SUCCESS_DISTANCE, ObjectNavEnv
+from sat_env.envs.objectnav import ObjectNavEnv
 from sat_env.errors import SatEnvError
 from sat_env.scene import generate_house
 from sat_env.scene.catalog import load_catalog
 from sat_env.scene.handmade import simple_house
+from sat_env.tasks.objectnav import SUCCESS_DISTANCE
 
 load_families()
 CAT = load_catalog()
