@@ -20,13 +20,15 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from finetune.infer import RUN_FILE, Predictor, load_model, pick_device
 from finetune.sft_data import SampleOrder, collate, export_format, export_samples, export_split, instruct_samples
 from sat_env.errors import ConfigError
+from sat_env.export.formats import FORMATS
 from sat_env.progress import ProgressBar
+from sat_env.splits import SPLITS
 from sat_env.tracking import WANDB_MODES, wandb_run
 
 # SAT's recipe for LLaVA (reference/SAT.md §4): LoRA r128 / alpha 256 on q_proj and v_proj. Our default pattern
@@ -34,6 +36,10 @@ from sat_env.tracking import WANDB_MODES, wandb_run
 LANGUAGE_QV = r".*(language_model|text_model).*\.(q_proj|v_proj)$"
 KEEP_CHECKPOINTS = 2
 FROM_SCRATCH = ("tiny", "small")  # models built from config here, not loaded
+
+
+METHODS = ("auto", "lora", "full")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
 @dataclass(frozen=True)
@@ -48,15 +54,15 @@ class SFTConfig:
     env:nav, or families: env:left_right,ego_movement); a stream needs --max-steps"""
     out: str
     """output folder: the adapter or model, checkpoints, metrics.jsonl, wandb/"""
-    format: str | None = None
+    format: str | None = field(default=None, metadata={"choices": tuple(FORMATS)})
     """export format to read (sat, messages, llava; default: the first present)"""
-    split: str | None = None
+    split: str | None = field(default=None, metadata={"choices": SPLITS})
     """export split to train on (default: the folder's only split)"""
     families: list[str] | None = None
     """train only on these families of the export (default: all)"""
     eval_data: str | None = None
     """a held-out export (e.g. `sat export --split val`) for the accuracy logged during training"""
-    method: str = "auto"
+    method: str = field(default="auto", metadata={"choices": METHODS})
     """lora, full, or auto: full for tiny and small (LoRA on a random init does not learn), lora otherwise"""
     lora_r: int = 128
     """LoRA rank (SAT: 128)"""
@@ -88,7 +94,7 @@ class SFTConfig:
     """samples per micro-batch"""
     grad_accum: int = 1
     """micro-batches per optimizer step"""
-    precision: str = "auto"
+    precision: str = field(default="auto", metadata={"choices": PRECISIONS})
     """fp32, bf16, fp16 (CUDA only), or auto (bf16 on a GPU that supports it, else fp32)"""
     gradient_checkpointing: bool = False
     """trade compute for memory on large models"""
@@ -102,7 +108,7 @@ class SFTConfig:
     """QAs of eval_data used for that accuracy"""
     log_every: int = 10
     """steps between loss lines in metrics.jsonl"""
-    wandb: str = "offline"
+    wandb: str = field(default="offline", metadata={"choices": WANDB_MODES})
     """disabled, offline (default; upload later with `wandb sync`) or online"""
     seed: int = 0
     """seed of the sample order, the tiny model's weights and LoRA's init"""
@@ -122,7 +128,7 @@ class SFTConfig:
     """stream samples a from-scratch model's vocabulary is built from (an export uses all its samples)"""
 
     def resolved_method(self) -> str:
-        if self.method not in ("auto", "lora", "full"):
+        if self.method not in METHODS:
             raise ConfigError(f"unknown method {self.method!r}: use lora, full or auto")
         if self._small() and self.method == "lora":
             raise ConfigError("SAT-Small is trained from scratch and fully: drop --lora (use --full or the default)")
@@ -186,7 +192,7 @@ def _check(cfg: SFTConfig) -> None:
         raise ConfigError("--batch-size and --grad-accum must be >= 1")
     if cfg.max_steps is not None and cfg.max_steps < 1:
         raise ConfigError(f"--max-steps must be >= 1, got {cfg.max_steps}")
-    if cfg.precision not in ("auto", "fp32", "bf16", "fp16"):
+    if cfg.precision not in PRECISIONS:
         raise ConfigError(f"unknown precision {cfg.precision!r}: use fp32, bf16, fp16 or auto")
     cfg.resolved_method()
     if cfg.precision == "fp16" and not pick_device(cfg.device).startswith("cuda"):

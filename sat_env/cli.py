@@ -306,6 +306,7 @@ def cmd_evaluate_agent(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from sat_env.configargs import config_from_args
     from sat_env.export import ExportConfig, run_export
 
     mix = args.mix
@@ -314,10 +315,8 @@ def cmd_export(args) -> int:
             mix = json.loads(mix)
         except json.JSONDecodeError as e:
             raise ConfigError(f"--mix is neither a mix name nor a JSON object of family weights: {e}") from e
-    cfg = ExportConfig(num_qa=args.num_qa, out=args.out, mix=mix or "sat", families=args.families, size=args.size,
-                       formats=[f.strip() for f in args.format.split(",") if f.strip()], split=args.split,
-                       seed=args.seed, image_format=args.image_format, quality=args.quality, chroma=args.chroma,
-                       shard_size=args.shard_size, backend=args.backend)
+    cfg = config_from_args(ExportConfig, args, mix=mix or "sat",
+                           formats=[f.strip() for f in args.format.split(",") if f.strip()])
     m = run_export(cfg, workers=args.workers, engine=args.engine, resume=args.resume, progress=not args.no_progress)
     n = sum(s["records"] for s in m["splits"].values())
     size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
@@ -366,26 +365,23 @@ def cmd_browse(args) -> int:
     return 0
 
 
+def finetune_config(args):
+    """The SFTConfig of parsed `sat finetune` arguments (the shortcuts --lora/--full, --bf16/--fp16 applied)."""
+    from finetune.sft import SFTConfig
+    from sat_env.configargs import config_from_args
+
+    method = "lora" if args.lora else "full" if args.full else args.method
+    precision = "bf16" if args.bf16 else "fp16" if args.fp16 else args.precision
+    return config_from_args(SFTConfig, args, method=method, precision=precision)
+
+
 def cmd_finetune(args) -> int:
     from finetune import quiet_hf
 
     quiet_hf()
-    from finetune.sft import SFTConfig, train
+    from finetune.sft import train
 
-    method = "lora" if args.lora else "full" if args.full else "auto"
-    precision = "bf16" if args.bf16 else "fp16" if args.fp16 else args.precision
-    cfg = SFTConfig(model=args.model, data=args.data, out=args.out, format=args.format, split=args.split,
-                    eval_data=args.eval_data, method=method, lora_r=args.lora_r, lora_alpha=args.lora_alpha,
-                    lora_dropout=args.lora_dropout, lora_targets=args.lora_targets, mix_instruct=args.mix_instruct,
-                    mix_ratio=args.mix_ratio, mix_image_root=args.mix_image_root, epochs=args.epochs,
-                    max_steps=args.max_steps, lr=args.lr, batch_size=args.batch_size, grad_accum=args.grad_accum,
-                    precision=precision, gradient_checkpointing=args.gradient_checkpointing,
-                    max_length=args.max_length, save_every=args.save_every, eval_every=args.eval_every,
-                    eval_limit=args.eval_limit, wandb=args.wandb, seed=args.seed, device=args.device,
-                    tiny_image_size=args.tiny_image_size, max_minutes=args.max_minutes,
-                    small_image_size=args.small_image_size, blank_images=args.blank_images,
-                    stream_workers=args.stream_workers, stream_size=args.stream_size, families=args.families)
-    s = train(cfg, resume=args.resume, progress=not args.no_progress)
+    s = train(finetune_config(args), resume=args.resume, progress=not args.no_progress)
     what = "LoRA adapter" if s["method"] == "lora" else "model"
     print(f"saved the {what} to {args.out} ({s['steps']} steps this run, loss {s.get('first_loss', float('nan')):.3f}"
           f" -> {s['final_loss']:.3f}); metrics in {Path(args.out) / 'metrics.jsonl'}")
@@ -510,8 +506,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "and, with --video, episode GIFs.")
     e.add_argument("--agent", required=True, help="random, random-walk (ObjectNav, never Done), forward (ObjectNav: "
                    "ahead, turning while blocked), scan-walker (ObjectNav: the model policy's movement rule without "
-                   "a model: forward plus look-arounds), oracle-answers (that rule with truthful answers), oracle, ppo:PATH (a model.zip or its folder; actions sampled "
-                   "with --seed), ppo-greedy:PATH (argmax actions) or "
+                   "a model: forward plus look-arounds), oracle-answers (that rule with truthful answers), oracle, "
+                   "ppo:PATH (a model.zip or its folder; actions sampled with --seed), ppo-greedy:PATH (argmax "
+                   "actions) or "
                    "model:PATH[@ADAPTER] (a fine-tuned VLM: answers QA envs; in ObjectNav asks the nav_visible, "
                    "nav_stop and nav_direction questions each step)")
     e.add_argument("--env", required=True, help="environment id")
@@ -527,26 +524,16 @@ def build_parser() -> argparse.ArgumentParser:
                        "manifest (config, seeds, code version, counts, sha256 per shard). Splits are disjoint by "
                        "house. An interrupted export (even by SIGKILL) finishes with --resume, identical to an "
                        "uninterrupted run. Needs pyarrow for the sat format: pip install -e \".[export]\".")
-    x.add_argument("--out", required=True, help="output folder (new or empty; or an unfinished export with --resume)")
-    x.add_argument("--num-qa", type=int, required=True, help="number of QAs (SAT's train split: 175000)")
+    from sat_env.configargs import add_config_arguments
+    from sat_env.export import FORMATS, ExportConfig
+
+    # ExportConfig's fields with their docstrings as help (sat_env/configargs.py); --mix and --format parse text
+    add_config_arguments(x, ExportConfig, skip=("mix", "formats"))
     x.add_argument("--mix", help="sat (SAT's static/dynamic proportions, default), static, dynamic, nav (the model "
                    "policy's nav_visible / nav_direction / nav_stop questions), or a JSON object of family weights")
-    x.add_argument("--families", nargs="+", help="families with equal weights (instead of --mix)")
-    x.add_argument("--size", type=int, default=512, help="image size in pixels (default 512, as SAT)")
-    x.add_argument("--format", default="sat,llava,messages", help="comma list of sat, llava, messages (default all)")
-    x.add_argument("--split", default="train", choices=["train", "val", "test"], help="split (own house seeds)")
-    x.add_argument("--seed", type=int, default=0, help="export seed (default 0)")
-    x.add_argument("--image-format", default="jpeg", choices=["jpeg", "png"], help="image files (default jpeg)")
-    x.add_argument("--quality", type=int, default=90, help="JPEG quality (default 90)")
-    x.add_argument("--chroma", default="420", choices=["420", "444"],
-                   help="JPEG chroma subsampling: 420 (default; what PIL and SAT's generator write) or 444 (full "
-                        "colour resolution: crisper coloured box outlines, ~20%% larger files, slower)")
-    x.add_argument("--shard-size", type=int, default=500, help="QAs per shard (default 500)")
+    x.add_argument("--format", default=",".join(FORMATS), help=f"comma list of {', '.join(FORMATS)} (default all)")
     x.add_argument("--workers", type=int, default=1, help="local worker processes, each with its own GL context")
     x.add_argument("--engine", default="local", choices=["local", "ray"], help="local processes or Ray tasks")
-    x.add_argument("--backend", default="embedded", choices=["embedded", "thor"],
-                   help="simulator: embedded (default) or thor (AI2-THOR; pip install -e \".[thor]\" and a Unity "
-                   "build)")
     x.add_argument("--resume", action="store_true", help="finish an interrupted export of the same config")
     x.add_argument("--no-progress", action="store_true", help="no progress bar")
     x.set_defaults(func=cmd_export)
@@ -586,55 +573,18 @@ def build_parser() -> argparse.ArgumentParser:
                         "--data env:MIX streams fresh QAs "
                         "from the QA envs instead of reading an export (seeded, resumable, no house seen twice). "
                         "Needs pip install -e \".[train]\".")
-    ft.add_argument("--model", required=True, help="local checkpoint directory (a trained SAT-Small continues fully), "
-                    "small (SAT-Small, from scratch) or tiny (a tiny LLaVA, from scratch)")
-    ft.add_argument("--data", required=True, help="a `sat export` folder, or env:MIX to stream fresh QAs (env:sat, "
-                    "env:static, env:dynamic, env:nav, or a family list env:left_right,ego_movement); needs "
-                    "--max-steps")
-    ft.add_argument("--out", required=True, help="output folder (new or empty; the same with --resume)")
-    ft.add_argument("--format", choices=["sat", "llava", "messages"], help="export format (default: first present)")
-    ft.add_argument("--split", choices=["train", "val", "test"], help="split (default: the folder's only split)")
-    ft.add_argument("--families", nargs="+", help="train only on these families of the export (default: all)")
-    ft.add_argument("--eval-data", help="a held-out export for the accuracy logged during training")
+    from finetune.sft import SFTConfig
+    from sat_env.configargs import add_config_arguments
+
+    # every option of SFTConfig, with its docstring as help (sat_env/configargs.py), plus four shortcuts
+    add_config_arguments(ft, SFTConfig, help_extra={"method": "(shortcuts: --lora, --full)",
+                                                    "precision": "(shortcuts: --bf16, --fp16)"})
     g = ft.add_mutually_exclusive_group()
-    g.add_argument("--lora", action="store_true", help="train LoRA adapters (default for real checkpoints)")
-    g.add_argument("--full", action="store_true", help="train every weight (default for --model tiny)")
-    ft.add_argument("--lora-r", type=int, default=128, help="LoRA rank (default 128, SAT)")
-    ft.add_argument("--lora-alpha", type=int, default=256, help="LoRA alpha (default 256, SAT)")
-    ft.add_argument("--lora-dropout", type=float, default=0.05, help="LoRA dropout (default 0.05)")
-    ft.add_argument("--lora-targets", default=r".*(language_model|text_model).*\.(q_proj|v_proj)$",
-                    help="regex or comma list of module names (default: q_proj, v_proj of the language model)")
-    ft.add_argument("--mix-instruct", help="instruct data in LLaVA-665K's JSON format to mix in")
-    ft.add_argument("--mix-ratio", type=float, default=0.4, help="share of instruct samples (default 0.4, SAT)")
-    ft.add_argument("--mix-image-root", help="folder the instruct file's image paths are relative to")
-    ft.add_argument("--epochs", type=float, default=1.0, help="passes over the data (default 1)")
-    ft.add_argument("--max-steps", type=int, help="optimizer steps (overrides --epochs)")
-    ft.add_argument("--lr", type=float, help="peak learning rate (default 1e-3 tiny full, 3e-4 small, 2e-4 LoRA, "
-                    "1e-5 full)")
-    ft.add_argument("--batch-size", type=int, default=8, help="samples per micro-batch (default 8)")
-    ft.add_argument("--grad-accum", type=int, default=1, help="micro-batches per step (default 1)")
+    g.add_argument("--lora", action="store_true", help="--method lora")
+    g.add_argument("--full", action="store_true", help="--method full")
     pg = ft.add_mutually_exclusive_group()
-    pg.add_argument("--bf16", action="store_true", help="bf16 autocast")
-    pg.add_argument("--fp16", action="store_true", help="fp16 autocast with loss scaling (CUDA only)")
-    ft.add_argument("--precision", default="auto", choices=["auto", "fp32", "bf16", "fp16"],
-                    help="auto: bf16 on a GPU that supports it, else fp32")
-    ft.add_argument("--gradient-checkpointing", action="store_true", help="save memory on large models")
-    ft.add_argument("--max-length", type=int, help="refuse samples longer than this many tokens")
-    ft.add_argument("--save-every", type=int, default=200, help="steps between checkpoints (default 200)")
-    ft.add_argument("--eval-every", type=int, default=0, help="steps between evaluations on --eval-data (0: end)")
-    ft.add_argument("--eval-limit", type=int, default=200, help="QAs of --eval-data used (default 200)")
-    ft.add_argument("--wandb", choices=["disabled", "offline", "online"], default="offline",
-                    help="wandb mode (default offline: OUT/wandb, upload later with `wandb sync`)")
-    ft.add_argument("--seed", type=int, default=0, help="sample order, tiny weights and LoRA init (default 0)")
-    ft.add_argument("--device", help="cpu, cuda, cuda:1 ... (default: cuda when available)")
-    ft.add_argument("--tiny-image-size", type=int, default=64, help="image size of --model tiny (default 64)")
-    ft.add_argument("--small-image-size", type=int, default=128, help="image size of --model small (default 128)")
-    ft.add_argument("--blank-images", action="store_true", help="--model small sees blank images, in training and "
-                    "evaluation: the text-only twin of a run")
-    ft.add_argument("--max-minutes", type=float, help="stop after this many minutes and save the model as it is")
-    ft.add_argument("--stream-workers", type=int, default=1, help="processes rendering an env: stream (default 1; 0: "
-                    "in the training process)")
-    ft.add_argument("--stream-size", type=int, help="image size an env: stream renders at (default: the model's)")
+    pg.add_argument("--bf16", action="store_true", help="--precision bf16")
+    pg.add_argument("--fp16", action="store_true", help="--precision fp16")
     ft.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
     ft.add_argument("--no-progress", action="store_true", help="no progress bar")
     ft.set_defaults(func=cmd_finetune)

@@ -29,19 +29,36 @@ MAX_SHARDS = 1000  # 1000 shards x HOUSES_PER_SHARD seeds stay inside a split's 
 
 @dataclass
 class ExportConfig:
+    """Everything an export depends on (recorded in DIR/export_config.json; a resume must match it)."""
+
     num_qa: int
+    """number of QAs (SAT's train split: 175000)"""
     out: str
+    """output folder (new or empty; or an unfinished export with --resume)"""
     mix: str | dict = "sat"
+    """sat (SAT's static/dynamic proportions), static, dynamic, nav (the model policy's nav_visible / nav_direction /
+    nav_stop questions), or a dict of family weights"""
     families: list[str] | None = None
+    """families with equal weights (instead of mix)"""
     size: int = 512
+    """image size in pixels (SAT: 512)"""
     formats: list[str] = field(default_factory=lambda: list(FORMATS))
-    split: str = "train"
+    """formats to write: sat, llava, messages"""
+    split: str = field(default="train", metadata={"choices": SPLITS})
+    """split (each has its own house seeds)"""
     seed: int = 0
-    image_format: str = "jpeg"
+    """export seed"""
+    image_format: str = field(default="jpeg", metadata={"choices": ("jpeg", "png")})
+    """image files"""
     quality: int = 90
-    chroma: str = "420"
+    """JPEG quality"""
+    chroma: str = field(default="420", metadata={"choices": ("420", "444")})
+    """JPEG chroma subsampling: 420 (what PIL and SAT's generator write) or 444 (full colour resolution: crisper
+    coloured box outlines, ~20 % larger files, slower)"""
     shard_size: int = 500
-    backend: str = "embedded"
+    """QAs per shard"""
+    backend: str = field(default="embedded", metadata={"choices": ("embedded", "thor")})
+    """simulator: embedded, or thor (AI2-THOR; pip install -e ".[thor]" and a Unity build)"""
 
     def identity(self) -> dict:
         """What must match for a resume: everything but the output path, plus the image encoder (its version

@@ -165,3 +165,16 @@ def test_families_filter_and_continuing_from_a_trained_small_model(small_run, tr
     with pytest.raises(ConfigError, match="not in"):
         train(_cfg(tmp_path / "bad", train_export, families=["perspective"]), progress=False)
     assert not (tmp_path / "bad").exists()
+
+
+def test_sat_finetune_command_line_trains_small(train_export, tmp_path, capsys):
+    """`sat finetune` end to end through the options generated from SFTConfig."""
+    from sat_env.cli import main
+
+    out = tmp_path / "cli"
+    assert main(["finetune", "--model", "small", "--data", str(train_export), "--out", str(out), "--max-steps", "2",
+                 "--batch-size", "4", "--small-image-size", "64", "--wandb", "disabled", "--full", "--warmup-ratio",
+                 "0.5", "--no-progress"]) == 0
+    run = json.loads((out / "sat_finetune.json").read_text())
+    assert run["steps"] == 2 and run["config"]["warmup_ratio"] == 0.5 and run["method"] == "full"
+    assert "saved the model" in capsys.readouterr().out

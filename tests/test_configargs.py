@@ -1,0 +1,85 @@
+"""Command lines generated from config dataclasses (sat_env/configargs.py): names, defaults, help and choices come
+from the dataclass alone, and `sat finetune` exposes every SFTConfig field."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+from dataclasses import dataclass, field
+
+import pytest
+
+from finetune.sft import SFTConfig
+from sat_env.cli import build_parser, finetune_config
+from sat_env.configargs import add_config_arguments, config_from_args, field_docs, flag
+
+
+@dataclass(frozen=True)
+class Demo:
+    out: str
+    """where it goes"""
+    rate: float = 0.5
+    """how fast, in 100 % units"""
+    names: list[str] | None = None
+    """which ones"""
+    mode: str = field(default="a", metadata={"choices": ("a", "b")})
+    """the mode"""
+    dry: bool = False
+    """do nothing"""
+
+
+def parser_for(cls):
+    p = argparse.ArgumentParser()
+    add_config_arguments(p, cls)
+    return p
+
+
+def test_fields_become_options_with_types_defaults_choices_and_help():
+    p = parser_for(Demo)
+    cfg = config_from_args(Demo, p.parse_args(["--out", "x", "--rate", "2", "--names", "u", "v", "--dry"]))
+    assert cfg == Demo(out="x", rate=2.0, names=["u", "v"], mode="a", dry=True)
+    assert config_from_args(Demo, p.parse_args(["--out", "y"])) == Demo(out="y")
+    helps = {a.dest: a.help for a in p._actions}
+    assert helps["rate"] == "how fast, in 100 %% units (default: 0.5)"  # argparse renders %% as %
+    assert helps["out"] == "where it goes" and helps["dry"] == "do nothing"
+    with pytest.raises(SystemExit):
+        p.parse_args(["--out", "x", "--mode", "c"])  # not a choice
+    with pytest.raises(SystemExit):
+        p.parse_args([])  # --out is required
+
+
+def test_sat_finetune_exposes_every_sftconfig_field_with_its_docstring():
+    ft = build_parser()._subparsers._group_actions[0].choices["finetune"]
+    actions = {a.dest: a for a in ft._actions}
+    docs = field_docs(SFTConfig)
+    for f in dataclasses.fields(SFTConfig):
+        a = actions[f.name]
+        assert flag(f.name) in a.option_strings
+        assert docs[f.name] and a.help.startswith(docs[f.name].replace("%", "%%")), f.name
+        if f.default is not dataclasses.MISSING:
+            assert a.default == f.default, f.name
+        if "choices" in f.metadata:
+            assert list(a.choices) == list(f.metadata["choices"])
+
+
+@pytest.mark.parametrize("argv,method,precision", [
+    ([], "auto", "auto"), (["--lora"], "lora", "auto"), (["--method", "full"], "full", "auto"),
+    (["--full", "--bf16"], "full", "bf16"), (["--precision", "fp32"], "auto", "fp32"),
+])
+def test_finetune_shortcuts(argv, method, precision):
+    cfg = finetune_config(build_parser().parse_args(["finetune", "--model", "small", "--data", "d", "--out", "o",
+                                                      *argv]))
+    assert (cfg.model, cfg.data, cfg.out, cfg.method, cfg.precision) == ("small", "d", "o", method, precision)
+
+
+def test_sat_export_options_come_from_exportconfig():
+    from sat_env.export import ExportConfig
+
+    x = build_parser()._subparsers._group_actions[0].choices["export"]
+    actions = {a.dest: a for a in x._actions}
+    docs = field_docs(ExportConfig)
+    for f in dataclasses.fields(ExportConfig):
+        if f.name in ("mix", "formats"):  # parsed from text (a JSON mix; a comma list)
+            continue
+        assert actions[f.name].help.startswith(docs[f.name].replace("%", "%%")), f.name
+    assert "(default: 0)" in actions["seed"].help
