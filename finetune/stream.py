@@ -36,7 +36,9 @@ if TYPE_CHECKING:
 STREAM_PREFIX = "env:"
 STREAM_HOUSE_OFFSET = 500_000  # a stream's houses start half-way into the split's range (exports use the first half)
 BLOCK_SALT = 7  # the block shuffle's seed is [seed, BLOCK_SALT, block]
-STREAM_SCHEME = 1  # bump when the chunk, house or shuffle scheme changes (a resume checks describe())
+# bump when the chunk, house or shuffle scheme, or the QA envs' sampling (SAMPLING_SCHEME), changes (a resume checks
+# describe()); 2: the QA envs' child random streams
+STREAM_SCHEME = 2
 
 
 def parse_stream(data: str) -> dict | None:

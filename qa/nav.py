@@ -101,7 +101,8 @@ def footprint_distance(xz, footprint) -> float:
 
 
 def nav_question(kind: str, object_type: str) -> tuple[str, list[str]]:
-    """The policy's question and choices: kind "stop" or "direction", object_type an ObjectNav target ("Sofa")."""
+    """The policy's question and choices: kind "visible", "stop" or "direction", object_type an ObjectNav target
+    ("Sofa")."""
     name = category_name(object_type)
     if kind == "stop":
         return NAV_STOP_TEMPLATES[0].format(target=name), list(NAV_STOP_CHOICES)
@@ -324,7 +325,10 @@ def nav_visible(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
     """
     tpl = pick(rng, NAV_VISIBLE_TEMPLATES)
     choices, correct = shuffle_choices(list(NAV_VISIBLE_CHOICES), NAV_VISIBLE_CHOICES.index(target), rng)
-    bear = lambda r: float(r.uniform(-NAV_MAX_BEARING, NAV_MAX_BEARING))
+
+    def bear(r: np.random.Generator) -> float:
+        return float(r.uniform(-NAV_MAX_BEARING, NAV_MAX_BEARING))
+
     for obj in _objects(ctx, rng, target):
         otype = obj.object_type
         if ctx.name(obj) is None:  # the category must be the one object of the question in the current view too
@@ -340,7 +344,9 @@ def nav_visible(ctx: QAContext, rng: np.random.Generator, target: str) -> QA | N
         if got is None:
             continue
         view, rec, truth = got
-        # balanced_on: the category the question names (qa.balance), also for "no" frames that show none of it
+        # balanced_on: the category the question names (qa.balance), also for "no" frames that show none of it.
+        # On "no" frames "object", "pixels", "center", "footprint" and "bearing" describe the object faced (another
+        # category); the asked category is "object_type", its object in the starting view "asked_about".
         truth = {**truth, "object_type": otype, "category_pixels": _category_pixels(view, otype),
                  "asked_about": obj.object_id, "balanced_on": [obj.object_id]}
         q = tpl.format(target=category_name(otype))

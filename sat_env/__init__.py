@@ -33,34 +33,46 @@ def _register_envs() -> None:
 
 
 class _AfterGymnasiumImport:
-    """A one-shot meta-path finder: finds Gymnasium's real spec and wraps its loader so that registration runs once
-    the module has executed."""
+    """A meta-path finder that wraps Gymnasium's loader so that registration runs once the module has executed. It
+    leaves ``sys.meta_path`` only then: a mere lookup (``importlib.util.find_spec("gymnasium")``) does not use it up."""
+
+    def __init__(self):
+        self._looking = False
 
     def find_spec(self, name, path=None, target=None):
-        if name != "gymnasium":
+        if name != "gymnasium" or self._looking:
             return None
         import importlib.util
-        import sys
 
-        if self in sys.meta_path:
-            sys.meta_path.remove(self)
-        spec = importlib.util.find_spec(name)
+        self._looking = True  # the real finders answer the lookup below, not this one
+        try:
+            spec = importlib.util.find_spec(name)
+        finally:
+            self._looking = False
         if spec is None or spec.loader is None:
             return spec
-        spec.loader = _RegisteringLoader(spec.loader)
+        spec.loader = _RegisteringLoader(spec.loader, self)
         return spec
 
 
 class _RegisteringLoader:
-    def __init__(self, loader):
-        self._loader = loader
+    def __init__(self, loader, hook):
+        self._loader, self._hook = loader, hook
 
     def create_module(self, spec):
         return self._loader.create_module(spec)
 
     def exec_module(self, module):
+        import sys
+        import warnings
+
         self._loader.exec_module(module)
-        _register_envs()
+        if self._hook in sys.meta_path:
+            sys.meta_path.remove(self._hook)
+        try:
+            _register_envs()
+        except Exception as e:  # never break `import gymnasium` itself
+            warnings.warn(f"sat_env could not register its environments: {e!r}", RuntimeWarning, stacklevel=2)
 
     def __getattr__(self, name):  # get_resource_reader, is_package, ... of the real loader
         return getattr(self._loader, name)

@@ -372,6 +372,10 @@ def finetune_config(args):
 
     method = "lora" if args.lora else "full" if args.full else args.method
     precision = "bf16" if args.bf16 else "fp16" if args.fp16 else args.precision
+    if method != args.method and args.method != "auto":
+        raise ConfigError(f"--{method} contradicts --method {args.method}: pass one of them")
+    if precision != args.precision and args.precision != "auto":
+        raise ConfigError(f"--{precision} contradicts --precision {args.precision}: pass one of them")
     return config_from_args(SFTConfig, args, method=method, precision=precision)
 
 

@@ -2,8 +2,9 @@
 choices (the way cleanrl turns one documented dataclass into its command line).
 
 Each field becomes ``--field-name``; its help is the string literal written under the field (an attribute
-docstring), with the default appended; ``field(metadata={"choices": (...)})`` gives its choices; ``bool`` fields are
-flags, ``list[...]`` fields take one or more values, fields without a default are required.
+docstring, field names in it written as options), with the default appended unless the docstring names one;
+``field(metadata={"choices": (...)})`` gives its choices; ``bool`` fields are flags (``--no-...`` for those that
+default to True), ``list[...]`` fields take one or more values, fields without a default are required.
 
     @dataclass(frozen=True)
     class RunConfig:
@@ -18,10 +19,12 @@ flags, ``list[...]`` fields take one or more values, fields without a default ar
 
 from __future__ import annotations
 
+import argparse
 import ast
 import dataclasses
 import functools
 import inspect
+import re
 import textwrap
 import types
 import typing
@@ -30,7 +33,10 @@ import typing
 @functools.lru_cache(maxsize=None)
 def field_docs(cls) -> dict[str, str]:
     """{field name: its attribute docstring, whitespace collapsed} from the class source."""
-    tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
+    except (OSError, TypeError):  # no source (a frozen app, a class made at run time): options without help
+        return {}
     body = tree.body[0].body
     docs = {}
     for a, b in zip(body, body[1:]):
@@ -61,6 +67,7 @@ def add_config_arguments(parser, cls, skip=(), help_extra: dict[str, str] | None
     """
     hints = typing.get_type_hints(cls)
     docs = field_docs(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
     for f in dataclasses.fields(cls):
         if f.name in skip or not f.init:
             continue
@@ -71,7 +78,7 @@ def add_config_arguments(parser, cls, skip=(), help_extra: dict[str, str] | None
         default = f.default if f.default is not dataclasses.MISSING else (
             f.default_factory() if f.default_factory is not dataclasses.MISSING else None)
         if t is bool:
-            kwargs["action"] = "store_true"
+            kwargs["action"] = "store_true" if not default else argparse.BooleanOptionalAction
         elif typing.get_origin(t) is list:
             kwargs["nargs"] = "+"
             kwargs["type"] = (typing.get_args(t) or (str,))[0]
@@ -81,12 +88,15 @@ def add_config_arguments(parser, cls, skip=(), help_extra: dict[str, str] | None
             kwargs["choices"] = list(f.metadata["choices"])
         if has_default:
             kwargs["default"] = default
-            if default is not None and default is not False:
+            if default is not None and default is not False and "default" not in help_text:
                 help_text += f" (default: {default})"
         else:
             kwargs["required"] = True
         if help_extra and f.name in help_extra:
             help_text += " " + help_extra[f.name]
+        # field names in the docstring read as the options they are here
+        help_text = re.sub(r"\b(" + "|".join(n for n in names if "_" in n) + r")\b",
+                           lambda m: flag(m.group(1)), help_text) if any("_" in n for n in names) else help_text
         parser.add_argument(flag(f.name), help=help_text.replace("%", "%%"), **kwargs)
 
 

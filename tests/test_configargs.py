@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 from dataclasses import dataclass, field
 
 import pytest
@@ -26,6 +27,14 @@ class Demo:
     """the mode"""
     dry: bool = False
     """do nothing"""
+
+
+def as_options(doc: str, names) -> str:
+    """A docstring as help text: underscored field names written as their options, % doubled for argparse."""
+    for n in names:
+        if "_" in n:
+            doc = re.sub(rf"\b{n}\b", flag(n), doc)
+    return doc.replace("%", "%%")
 
 
 def parser_for(cls):
@@ -52,10 +61,13 @@ def test_sat_finetune_exposes_every_sftconfig_field_with_its_docstring():
     ft = build_parser()._subparsers._group_actions[0].choices["finetune"]
     actions = {a.dest: a for a in ft._actions}
     docs = field_docs(SFTConfig)
+    names = [f.name for f in dataclasses.fields(SFTConfig)]
     for f in dataclasses.fields(SFTConfig):
         a = actions[f.name]
         assert flag(f.name) in a.option_strings
-        assert docs[f.name] and a.help.startswith(docs[f.name].replace("%", "%%")), f.name
+        # the docstring is the help, with the fields it names written as options
+        assert docs[f.name] and a.help.startswith(as_options(docs[f.name], names)), f.name
+        assert not any(n in a.help for n in names if "_" in n), a.help
         if f.default is not dataclasses.MISSING:
             assert a.default == f.default, f.name
         if "choices" in f.metadata:
@@ -72,6 +84,27 @@ def test_finetune_shortcuts(argv, method, precision):
     assert (cfg.model, cfg.data, cfg.out, cfg.method, cfg.precision) == ("small", "d", "o", method, precision)
 
 
+@pytest.mark.parametrize("argv", [["--lora", "--method", "full"], ["--fp16", "--precision", "bf16"]])
+def test_finetune_shortcuts_that_contradict_the_option_are_refused(argv):
+    from sat_env.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="contradicts"):
+        finetune_config(build_parser().parse_args(["finetune", "--model", "small", "--data", "d", "--out", "o",
+                                                   *argv]))
+
+
+def test_help_names_options_and_bool_defaults_true_can_be_turned_off():
+    @dataclass(frozen=True)
+    class Flags:
+        warm_start: bool = True
+        """keep warm_start on unless told otherwise"""
+
+    p = parser_for(Flags)
+    assert config_from_args(Flags, p.parse_args([])).warm_start is True
+    assert config_from_args(Flags, p.parse_args(["--no-warm-start"])).warm_start is False
+    assert "--warm-start on" in {a.dest: a.help for a in p._actions}["warm_start"]
+
+
 def test_sat_export_options_come_from_exportconfig():
     from sat_env.export import ExportConfig
 
@@ -81,5 +114,6 @@ def test_sat_export_options_come_from_exportconfig():
     for f in dataclasses.fields(ExportConfig):
         if f.name in ("mix", "formats"):  # parsed from text (a JSON mix; a comma list)
             continue
-        assert actions[f.name].help.startswith(docs[f.name].replace("%", "%%")), f.name
+        names = [g.name for g in dataclasses.fields(ExportConfig)]
+        assert actions[f.name].help.startswith(as_options(docs[f.name], names)), f.name
     assert "(default: 0)" in actions["seed"].help

@@ -23,7 +23,8 @@ def test_lower_layers_import_without_gymnasium(module):
         == "[]"
 
 
-@pytest.mark.parametrize("order", ["import sat_env\nimport gymnasium as gym", "import gymnasium as gym\nimport sat_env"])
+@pytest.mark.parametrize("order", ["import sat_env\nimport gymnasium as gym",
+                                   "import gymnasium as gym\nimport sat_env"])
 def test_import_sat_env_registers_in_either_order(order):
     code = (f"{order}\nimport sys\nfrom sat_env.envs.registry import ENV_IDS\n"
             "assert ENV_IDS and all(i in gym.registry for i in ENV_IDS), 'ids missing'\n"
@@ -36,3 +37,9 @@ def test_import_sat_env_registers_in_either_order(order):
 def test_module_prefixed_id_needs_no_import():
     assert run("import gymnasium as gym\nprint(type(gym.make('sat_env:SAT-ObjectNav-Easy-v0').unwrapped).__name__)") \
         == "ObjectNavEnv"
+
+
+def test_a_lookup_of_gymnasium_does_not_use_up_the_registration():
+    code = ("import importlib.util\nimport sat_env\nassert importlib.util.find_spec('gymnasium') is not None\n"
+            "import gymnasium as gym\nprint('SAT-Dynamic-v0' in gym.registry)")
+    assert run(code) == "True"

@@ -28,6 +28,10 @@ MAX_IMAGES = 2
 # adding, removing or changing a family never changes a house or a viewpoint, and a family's draws never move
 # another family's (see reset and _next_question for the exact guarantee).
 STREAM_HOUSE, STREAM_VIEWS, STREAM_FAMILY, STREAM_LABEL, STREAM_QUESTION = 1, 2, 3, 4, 5
+# Bumped whenever a seeded run's questions change for the same arguments (the streams above; a family added to a
+# named mix). Exports record it, so that one is never resumed by code that would sample differently.
+# 1: one shared stream (until 2026-12-02); 2: child streams per purpose, nav_visible in the nav mix.
+SAMPLING_SCHEME = 2
 HOUSE_CACHE = 8  # fresh generated houses kept (a seeded reset may come back to one)
 POOL_CACHE = 256  # houses kept when drawing from a pool of seeds (~100 KB each)
 MAX_OWED = 10  # questions a family can be owed (a family the houses rarely allow does not stall the others for long)

@@ -39,7 +39,7 @@ class ExportConfig:
     """sat (SAT's static/dynamic proportions), static, dynamic, nav (the model policy's nav_visible / nav_direction /
     nav_stop questions), or a dict of family weights"""
     families: list[str] | None = None
-    """families with equal weights (instead of mix)"""
+    """families with equal weights (instead of a named mix)"""
     size: int = 512
     """image size in pixels (SAT: 512)"""
     formats: list[str] = field(default_factory=lambda: list(FORMATS))
@@ -63,9 +63,15 @@ class ExportConfig:
     def identity(self) -> dict:
         """What must match for a resume: everything but the output path, plus the image encoder (its version
         decides the image bytes)."""
+        from qa.mixes import resolve_mix
+        from qa.sampler import load_families
+        from sat_env.envs.qa_env import SAMPLING_SCHEME
+
         d = asdict(self)
         d.pop("out")
         d["image_encoder"] = _encoder_version(self.image_format)
+        d["sampling_scheme"] = SAMPLING_SCHEME  # what the seed means (sat_env.envs.qa_env)
+        d["resolved_mix"] = resolve_mix(self.mix, self.families, available=load_families())  # what "nav" meant
         return d
 
     def check(self) -> None:
@@ -268,6 +274,11 @@ def prepare(cfg: ExportConfig, resume: bool) -> list[int]:
         new = cfg.identity()
         if old != new:
             diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            if "sampling_scheme" in diff:
+                raise ConfigError(f"{root} holds an export sampled by an older question scheme (SAT-Env before "
+                                  "2026-12-03: one random stream for houses and questions); this version would "
+                                  "sample its remaining shards differently: finish it with the version that started "
+                                  "it, or use a new --out folder")
             if diff == ["image_encoder"] or (old.get("image_encoder") is None and "chroma" not in old):
                 raise ConfigError(f"{root} holds an export whose images were encoded by "
                                   f"{old.get('image_encoder') or 'an older SAT-Env (Pillow)'}, and this installation "

@@ -121,7 +121,8 @@ def test_refusals_name_the_fix_and_write_nothing(tmp_path, export, capsys):
     assert sorted(p.name for p in other.iterdir()) == ["notes.txt"]
     fresh = tmp_path / "fresh"
     for bad, msg in [(["--format", "sat,tfrecord"], "unknown --format"), (["--size", "4"], "--size"),
-                     (["--size", "5000"], "--size"), (["--mix", "everything"], "unknown mix"), (["--families", "telepathy"], "unknown question")]:
+                     (["--size", "5000"], "--size"), (["--mix", "everything"], "unknown mix"),
+                     (["--families", "telepathy"], "unknown question")]:
         assert main(["export", "--out", str(fresh), "--num-qa", "5", *bad]) == 2
         assert msg in capsys.readouterr().err
         assert not fresh.exists()
@@ -155,6 +156,12 @@ def test_chroma_option_and_encoder_pinned_for_resume(tmp_path, export, capsys):
     (full / "manifest.json").unlink()
     with pytest.raises(ConfigError, match="encoded by simplejpeg 0.1"):
         run_export(ExportConfig(num_qa=25, out=str(full), chroma="444", **SMALL), resume=True, progress=False)
+    # an export of the one-stream sampling (before the child streams) does not resume either: its seed meant
+    # other questions
+    conf.write_text(json.dumps({k: v for k, v in old.items() if k not in ("sampling_scheme", "resolved_mix")}))
+    with pytest.raises(ConfigError, match="older question scheme"):
+        run_export(ExportConfig(num_qa=25, out=str(full), chroma="444", **SMALL), resume=True, progress=False)
+    assert old["sampling_scheme"] >= 2 and abs(sum(old["resolved_mix"].values()) - 1) < 1e-9
 
 
 def test_sat_stats(export, tmp_path, capsys):
