@@ -10,7 +10,13 @@ from pathlib import Path
 
 import numpy as np
 
+from agents import model_policy
+from agents.base import RandomAgent
+from agents.model_policy import ModelPolicyAgent
+from agents.oracle import OracleQAAgent
+from agents.oracle_nav import OracleNavAgent
 from sat_env.errors import ConfigError
+from sat_env.tasks.objectnav import ACTIONS
 
 
 def make_agent(spec: str, env, seed: int = 0):
@@ -25,23 +31,15 @@ def make_agent(spec: str, env, seed: int = 0):
     answers QA envs' questions and drives ObjectNav with the nav_visible / nav_stop / nav_direction questions;
     PATH is a local checkpoint or a `sat finetune` output, ADAPTER an optional peft adapter directory).
     """
-    from agents.base import RandomAgent
-
     if spec == "random":
         return RandomAgent(env.action_space, seed=seed)
     if spec == "random-walk":
-        from sat_env.tasks.objectnav import ACTIONS
-
         if "ObjectNav" not in type(env.unwrapped).__name__:
             raise ConfigError("random-walk is an ObjectNav agent: use random for QA envs")
         return RandomAgent(env.action_space, seed=seed, exclude=(ACTIONS.index("Done"),))
     if spec == "oracle":
         if hasattr(env.unwrapped, "goal_points") or "ObjectNav" in type(env.unwrapped).__name__:
-            from agents.oracle_nav import OracleNavAgent
-
             return OracleNavAgent(env)
-        from agents.oracle import OracleQAAgent
-
         return OracleQAAgent(env)
     if spec.startswith(("ppo:", "ppo-greedy:")):
         from agents.ppo import PPOAgent
@@ -49,15 +47,11 @@ def make_agent(spec: str, env, seed: int = 0):
         kind, path = spec.split(":", 1)
         return PPOAgent.load(path, env, deterministic=kind == "ppo-greedy", seed=seed)
     if spec.startswith("model:"):
-        from agents.model_policy import ModelPolicyAgent
-
         path, _, adapter = spec[len("model:"):].partition("@")
         if not path:
             raise ConfigError("model agent without a path: use model:PATH or model:PATH@ADAPTER")
         return ModelPolicyAgent(path, env, adapter=adapter or None, seed=seed)
     if spec in ("forward", "scan-walker", "oracle-answers"):
-        from agents import model_policy
-
         if "ObjectNav" not in type(env.unwrapped).__name__:
             raise ConfigError(f"{spec} is an ObjectNav agent: use random for QA envs")
         make = {"forward": model_policy.forward_walker, "scan-walker": model_policy.scan_walker,

@@ -39,7 +39,13 @@ from collections import Counter
 
 import numpy as np
 
+from finetune.scoring import match_choice
+from qa.core import bearing
+from qa.dynamic import _goal_label
+from qa.nav import NAV_DIRECTION_TEMPLATES, NAV_STOP_TEMPLATES, NAV_VISIBLE_TEMPLATES, nav_question
+from qa.prompts import sat_prompt
 from sat_env.errors import ConfigError
+from sat_env.tasks.objectnav import TARGET_TYPES
 
 DETOUR_STEPS = 6  # steps of exploring after a blocked MoveAhead before the direction answer is used again
 SCAN_TURNS = 11  # RotateLeft turns of a look around (11 x 30 deg: every heading once)
@@ -77,9 +83,6 @@ class ModelPolicyAgent:
 
     def __init__(self, path, env, adapter=None, device: str | None = None, seed: int = 0, predictor=None,
                  scan_turns: int = SCAN_TURNS, rescan_every: int = RESCAN_EVERY, detour_steps: int = DETOUR_STEPS):
-        from finetune.scoring import match_choice
-        from qa.prompts import sat_prompt
-
         self._prompt, self._match = sat_prompt, match_choice
         self.env = env
         self.rng = np.random.default_rng(seed)
@@ -147,14 +150,10 @@ class ModelPolicyAgent:
     def _target(self, obs) -> str:
         if "target" in obs:
             return str(obs["target"])
-        from sat_env.tasks.objectnav import TARGET_TYPES
-
         return TARGET_TYPES[int(obs["target_index"])]  # a FilterObservation wrapper may have dropped the text
 
     def _act_nav(self, obs, info: dict) -> int:
         from PIL import Image
-
-        from qa.nav import nav_question
 
         target = self._target(obs)
         image = Image.fromarray(np.asarray(obs["rgb"], dtype=np.uint8))
@@ -234,8 +233,6 @@ class _Constant:
     direction question (never acted on, but a valid answer: the counters stay clean)."""
 
     def generate(self, samples, max_new_tokens: int = 8, batch_size: int = 8) -> list[str]:
-        from qa.nav import NAV_DIRECTION_TEMPLATES
-
         direction = NAV_DIRECTION_TEMPLATES[0].split("{target}. ", 1)[1]
         return ["straight" if direction in text else "no" for _, text in samples]
 
@@ -247,8 +244,6 @@ class TruthfulAnswers:
     upper bound: what the model policy reaches when every answer is right."""
 
     def __init__(self, env, noise: float = 0.0, seed: int = 0):
-        from qa.nav import NAV_DIRECTION_TEMPLATES, NAV_STOP_TEMPLATES, NAV_VISIBLE_TEMPLATES
-
         self.env = env.unwrapped
         self.noise = float(noise)
         self.rng = np.random.default_rng(seed)
@@ -257,9 +252,6 @@ class TruthfulAnswers:
                                                                         (NAV_DIRECTION_TEMPLATES, "direction"))]
 
     def _truth(self) -> dict:
-        from qa.core import bearing
-        from qa.dynamic import _goal_label
-
         priv = self.env.privileged()
         view, pose = priv["view"], priv["pose"]
         counts = view.pixel_counts

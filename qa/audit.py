@@ -25,6 +25,11 @@ from typing import Callable
 
 import numpy as np
 
+from qa.balance import CategoryBalancer, category_key
+from qa.context import category_name
+from qa.rulecheck import RULES, check
+from qa.sampler import load_families, sample_qa
+
 HASH_DIM = 1 << 15
 MAX_ATTEMPTS_PER_QA = 12  # a family that needs more attempts than this per QA is reported short, not waited for
 MIN_GROUP = 30  # position balance is judged on groups (questions with the same number of choices) of this size
@@ -61,8 +66,6 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 def blind_features(item, k: int) -> list[int]:
     """The blind baseline's features of choice k of an item ((template, categories in order), choices, correct)."""
     (template, cats), choices, _ = item
-    from qa.context import category_name
-
     choice = choices[k].lower()
     for i, t in sorted(enumerate(cats), key=lambda it: -len(category_name(it[1]))):
         choice = choice.replace(category_name(t), f"<{i}>")
@@ -188,8 +191,6 @@ class FamilyStats:
         out["chance"] = chance
         out["text_only_se"] = float(np.sqrt(chance * (1 - chance) / len(mc))) if len(mc) >= 20 else float("nan")
         # Picture rules: share of all QAs that break each (NaN where the rule applies to none of them).
-        from qa.rulecheck import RULES
-
         for r in RULES:
             applies = [b[r] for b in self.breaks if b[r] is not None]
             out[f"break_{r}"] = float(np.mean(applies)) * len(applies) / n if applies else float("nan")
@@ -208,9 +209,6 @@ def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views
     attempted views on which the family has a valid instance for at least one answer label. With `check_rules`,
     every accepted QA is checked against the picture rules (qa.rulecheck) while its view is at hand.
     """
-    from qa.balance import CategoryBalancer, category_key
-    from qa.rulecheck import check
-    from qa.sampler import load_families, sample_qa
     from sat_env.backends.embedded import EmbeddedBackend
     from sat_env.backends.views import sample_views
     from sat_env.scene import generate_house
