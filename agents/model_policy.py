@@ -42,7 +42,7 @@ import numpy as np
 from finetune.scoring import match_choice
 from qa.core import bearing
 from qa.dynamic import _goal_label
-from qa.nav import NAV_DIRECTION_TEMPLATES, NAV_STOP_TEMPLATES, NAV_VISIBLE_TEMPLATES, nav_question
+from qa.nav import POLICY_QUESTIONS, nav_kind, nav_question
 from qa.prompts import sat_prompt
 from sat_env.errors import ConfigError
 from sat_env.tasks.objectnav import TARGET_TYPES
@@ -83,7 +83,6 @@ class ModelPolicyAgent:
 
     def __init__(self, path, env, adapter=None, device: str | None = None, seed: int = 0, predictor=None,
                  scan_turns: int = SCAN_TURNS, rescan_every: int = RESCAN_EVERY, detour_steps: int = DETOUR_STEPS):
-        self._prompt, self._match = sat_prompt, match_choice
         self.env = env
         self.rng = np.random.default_rng(seed)
         self.nav = "ObjectNav" in type(env.unwrapped).__name__
@@ -139,8 +138,8 @@ class ModelPolicyAgent:
 
         images = [Image.fromarray(np.asarray(im, dtype=np.uint8)) for im in obs["images"][: int(obs["num_images"])]]
         choices = [str(c) for c in obs["choices"][: int(obs["num_choices"])]]
-        (answer,) = self._ask([(images, self._prompt(str(obs["question"]), choices))])
-        k = self._match(answer, choices)
+        (answer,) = self._ask([(images, sat_prompt(str(obs["question"]), choices))])
+        k = match_choice(answer, choices)
         if k is None:
             self._count("unparsable")
             k = int(self.rng.integers(len(choices)))
@@ -159,10 +158,10 @@ class ModelPolicyAgent:
         image = Image.fromarray(np.asarray(obs["rgb"], dtype=np.uint8))
         kinds = ("visible", "direction") if self.auto_done else ("visible", "stop", "direction")
         asked = [nav_question(k, target) for k in kinds]
-        texts = self._ask([([image], self._prompt(q, c)) for q, c in asked])
+        texts = self._ask([([image], sat_prompt(q, c)) for q, c in asked])
         answer = {}
         for kind, (_, choices), text in zip(kinds, asked, texts):
-            k = self._match(text, choices)
+            k = match_choice(text, choices)
             if k is None:
                 self._count("unparsable")
             answer[kind] = None if k is None else choices[k]
@@ -233,8 +232,7 @@ class _Constant:
     direction question (never acted on, but a valid answer: the counters stay clean)."""
 
     def generate(self, samples, max_new_tokens: int = 8, batch_size: int = 8) -> list[str]:
-        direction = NAV_DIRECTION_TEMPLATES[0].split("{target}. ", 1)[1]
-        return ["straight" if direction in text else "no" for _, text in samples]
+        return ["straight" if nav_kind(text) == "direction" else "no" for _, text in samples]
 
 
 class TruthfulAnswers:
@@ -247,9 +245,6 @@ class TruthfulAnswers:
         self.env = env.unwrapped
         self.noise = float(noise)
         self.rng = np.random.default_rng(seed)
-        self._kinds = [(t[0].split("{target}. ", 1)[1], k) for t, k in ((NAV_VISIBLE_TEMPLATES, "visible"),
-                                                                        (NAV_STOP_TEMPLATES, "stop"),
-                                                                        (NAV_DIRECTION_TEMPLATES, "direction"))]
 
     def _truth(self) -> dict:
         priv = self.env.privileged()
@@ -269,13 +264,12 @@ class TruthfulAnswers:
         truth = self._truth()
         out = []
         for _, prompt in samples:
-            kind = next((k for text, k in self._kinds if text in prompt), None)
+            kind = nav_kind(prompt)
             if kind is None:
                 raise ConfigError(f"TruthfulAnswers answers only the navigation questions; got {prompt[:80]!r}")
             answer = truth[kind]
             if self.noise and self.rng.random() < self.noise:
-                choices = ["left", "right", "straight"] if kind == "direction" else ["yes", "no"]
-                answer = str(self.rng.choice([c for c in choices if c != answer]))
+                answer = str(self.rng.choice([c for c in POLICY_QUESTIONS[kind][1] if c != answer]))
             out.append(answer)
         return out
 

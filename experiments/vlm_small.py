@@ -78,10 +78,9 @@ def _evaluate(model: Path, tests: list[Path], out: Path) -> dict:
             cache.write_text(json.dumps({"model": str(model), "rows": rows}))
         fams.update({r["task"]: {"n": r["n"], "acc": r.get("accuracy"), "chance": r.get("chance")}
                      for r in rows if r["task"] != "all"})
-    have = [r for r in fams.values() if r["acc"] is not None]
-    n = sum(r["n"] for r in have)
-    fams["all"] = {"n": n, "acc": sum(r["acc"] * r["n"] for r in have) / n,
-                   "chance": sum(r["chance"] * r["n"] for r in have) / n}
+    names = list(fams)
+    fams["all"] = {"n": sum(fams[f]["n"] for f in names if fams[f]["acc"] is not None),
+                   "acc": _mean(fams, names), "chance": _mean(fams, names, key="chance")}
     return fams
 
 
@@ -108,11 +107,11 @@ def by_mark_style(eval_dir: Path) -> dict:
             for f, d in sorted(per.items()) if len(d) > 1}
 
 
-def _mean(fams: dict, names) -> float | None:
-    """Item-weighted accuracy over the families ``names`` present in ``fams``."""
+def _mean(fams: dict, names, key: str = "acc") -> float | None:
+    """Item-weighted mean of ``key`` (accuracy, or chance) over the families ``names`` present in ``fams``."""
     have = [fams[f] for f in names if f in fams and fams[f]["acc"] is not None]
     n = sum(r["n"] for r in have)
-    return sum(r["acc"] * r["n"] for r in have) / n if n else None
+    return sum(r[key] * r["n"] for r in have) / n if n else None
 
 
 def _final(run_dir: Path) -> Path:

@@ -100,17 +100,24 @@ def footprint_distance(xz, footprint) -> float:
                                np.asarray([footprint], dtype=np.float64))[0, 0])
 
 
+# The model policy's questions by kind: the first template of each family, and its choices.
+POLICY_QUESTIONS = {"visible": (NAV_VISIBLE_TEMPLATES[0], NAV_VISIBLE_CHOICES),
+                    "stop": (NAV_STOP_TEMPLATES[0], NAV_STOP_CHOICES),
+                    "direction": (NAV_DIRECTION_TEMPLATES[0], NAV_DIRECTION_CHOICES)}
+
+
 def nav_question(kind: str, object_type: str) -> tuple[str, list[str]]:
     """The policy's question and choices: kind "visible", "stop" or "direction", object_type an ObjectNav target
     ("Sofa")."""
-    name = category_name(object_type)
-    if kind == "stop":
-        return NAV_STOP_TEMPLATES[0].format(target=name), list(NAV_STOP_CHOICES)
-    if kind == "direction":
-        return NAV_DIRECTION_TEMPLATES[0].format(target=name), list(NAV_DIRECTION_CHOICES)
-    if kind == "visible":
-        return NAV_VISIBLE_TEMPLATES[0].format(target=name), list(NAV_VISIBLE_CHOICES)
-    raise ValueError(f"kind must be 'visible', 'stop' or 'direction', got {kind!r}")
+    if kind not in POLICY_QUESTIONS:
+        raise ValueError(f"kind must be 'visible', 'stop' or 'direction', got {kind!r}")
+    template, choices = POLICY_QUESTIONS[kind]
+    return template.format(target=category_name(object_type)), list(choices)
+
+
+def nav_kind(prompt: str) -> str | None:
+    """Which of the policy's questions a prompt asks (the kind nav_question takes), or None for any other."""
+    return next((k for k, (t, _) in POLICY_QUESTIONS.items() if t.split("{target}. ", 1)[1] in prompt), None)
 
 
 # --- labels from truth ----------------------------------------------------------------------------------------

@@ -9,10 +9,10 @@ import pytest
 import sat_env  # noqa: F401  (registers the env ids)
 from agents.evaluate import evaluate, make_agent
 from agents.model_policy import ModelPolicyAgent
-from qa.nav import nav_question
+from qa.nav import nav_kind, nav_question
 from qa.prompts import sat_prompt
-from sat_env.tasks.objectnav import ACTIONS
 from sat_env.errors import ConfigError
+from sat_env.tasks.objectnav import ACTIONS
 
 NAV_KW = {"size": 64, "max_steps": 4}
 
@@ -41,12 +41,9 @@ class Stub:
         out = []
         for _, text in samples:
             self.prompts.append(text)
-            kind = next((k for k in KINDS if nav_question(k, "Sofa")[0].split(". ", 1)[1] in text), None)
+            kind = nav_kind(text)
             out.append(self.answers[kind] if kind else self.other)
         return out
-
-
-KINDS = ("visible", "stop", "direction")
 
 
 def test_objectnav_episode_end_to_end(tiny):

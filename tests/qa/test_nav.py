@@ -208,6 +208,11 @@ def test_policy_question_is_first_template():
     assert q == "I need to go to the house plant. Can I see it from here?" and choices == ["yes", "no"]
     with pytest.raises(ValueError, match="visible"):
         nav.nav_question("where", "Sofa")
+    # nav_kind reads the kind back from any prompt that embeds the question (what stand-in models answer by)
+    for kind in ("visible", "stop", "direction"):
+        q, c = nav.nav_question(kind, "Sofa")
+        assert nav.nav_kind(f"<image> {q} Answer with one of {c}.") == kind
+    assert nav.nav_kind("Is the chair left or right of the table?") is None
 
 
 @pytest.mark.parametrize("size", [(64, 64), (128, 96), (224, 224)])
