@@ -8,8 +8,10 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+import gymnasium as gym
 import numpy as np
 
+import sat_env  # noqa: F401
 from agents import model_policy
 from agents.base import RandomAgent
 from agents.model_policy import ModelPolicyAgent
@@ -17,6 +19,7 @@ from agents.oracle import OracleQAAgent
 from agents.oracle_nav import OracleNavAgent
 from sat_env.errors import ConfigError
 from sat_env.tasks.objectnav import ACTIONS
+from sat_env.viz import topdown
 
 
 def make_agent(spec: str, env, seed: int = 0):
@@ -61,13 +64,26 @@ def make_agent(spec: str, env, seed: int = 0):
                       "oracle, ppo:PATH, ppo-greedy:PATH, model:PATH or model:PATH@ADAPTER")
 
 
-def evaluate(agent_spec: str, env_id: str, episodes: int, env_kwargs: dict | None = None, seed: int = 0,
+def evaluate(agent_spec: str, env_id: str, episodes: int = 20, env_kwargs: dict | None = None, seed: int = 0,
              video_dir: str | None = None, out: str | None = None, progress=None) -> dict:
-    """Run `episodes` episodes; return (and write under `out`) a summary table and per-episode records."""
-    import gymnasium as gym
+    """Run `episodes` episodes; return (and write under `out`) a summary table and per-episode records: accuracy per
+    family (QA envs) or success, SPL, episode length and distance to goal (ObjectNav), trajectory PNGs and, with
+    `video_dir`, episode GIFs.
 
-    import sat_env  # noqa: F401
-
+    Args:
+        agent_spec: random, random-walk (ObjectNav, never Done), forward (ObjectNav: ahead, turning while blocked),
+            scan-walker (ObjectNav: the model policy's movement rule without a model: forward plus look-arounds),
+            oracle-answers (that rule with truthful answers), oracle, ppo:PATH (a model.zip or its folder; actions
+            sampled with the seed), ppo-greedy:PATH (argmax actions) or model:PATH[@ADAPTER] (a fine-tuned VLM:
+            answers QA envs; in ObjectNav asks the nav_visible, nav_stop and nav_direction questions each step).
+        env_id: environment id.
+        episodes: episodes to run.
+        env_kwargs: env constructor arguments.
+        seed: seed of the first episode (episode k: seed + k).
+        video_dir: directory for episode GIFs.
+        out: output directory (None: nothing is written).
+        progress: ``progress(done, total)`` after each episode.
+    """
     if episodes < 1:
         raise ConfigError(f"episodes must be >= 1, got {episodes}")
     kwargs = dict(env_kwargs or {})
@@ -149,8 +165,6 @@ def _summary(records, nav: bool, agent: str, env_id: str) -> dict:
 
 
 def _trajectory_png(env, path, file: Path) -> None:
-    from sat_env.viz import topdown
-
     priv = env.unwrapped.privileged()
     backend = priv["backend"]
     p = backend.pose

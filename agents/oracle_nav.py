@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 
+import gymnasium as gym
 import numpy as np
 
+import sat_env  # noqa: F401
 from sat_env.backends.base import AgentPose
 from sat_env.scene.navgrid import rect_distance
 
@@ -246,10 +248,6 @@ class OracleNavAgent:
 
 def evaluate(env_id: str = "SAT-ObjectNav-v0", n: int = 100, **kwargs) -> dict:
     """Run the oracle on the first n episodes of the fixed eval set; mean success, SPL and episode length."""
-    import gymnasium as gym
-
-    import sat_env  # noqa: F401
-
     env = gym.make(env_id, episodes="eval", **kwargs)
     agent = OracleNavAgent(env)
     rows = []

@@ -8,9 +8,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Literal
 
+import gymnasium as gym
 import numpy as np
 
+import sat_env  # noqa: F401  (registers ids)
+from sat_env.envs.wrappers import SB3ObsWrapper
 from sat_env.errors import ConfigError
 from sat_env.tracking import wandb_run
 
@@ -26,11 +30,6 @@ def _require_sb3():
 
 def make_wrapped_env(env_id: str, env_kwargs: dict | None = None, seed: int | None = None):
     """gym.make(env_id, **env_kwargs) wrapped for SB3 (no strings, channel-first images)."""
-    import gymnasium as gym
-
-    import sat_env  # noqa: F401  (registers ids)
-    from sat_env.envs.wrappers import SB3ObsWrapper
-
     env = SB3ObsWrapper(gym.make(env_id, **(env_kwargs or {})))
     if seed is not None:
         env.reset(seed=seed)
@@ -39,12 +38,28 @@ def make_wrapped_env(env_id: str, env_kwargs: dict | None = None, seed: int | No
 
 def train_ppo(env_id: str, timesteps: int, out: str | os.PathLike, env_kwargs: dict | None = None, seed: int = 0,
               n_envs: int = 4, n_steps: int = 128, batch_size: int = 256, learning_rate: float = 3e-4,
-              checkpoint_every: int = 10_000, wandb_mode: str = "offline", progress_bar: bool = True,
-              device: str = "cpu", max_seconds: float | None = None) -> Path:
+              checkpoint_every: int = 10_000, wandb_mode: Literal["disabled", "offline", "online"] = "offline",
+              progress_bar: bool = True, device: str = "cpu", max_seconds: float | None = None) -> Path:
     """Train PPO with a multi-input CNN policy; save checkpoints, TensorBoard logs, metrics and the final model.
 
     Training stops after `timesteps` steps or `max_seconds` of wall time, whichever comes first.
     Returns the path of the final model (``out/model.zip``).
+
+    Args:
+        env_id: environment id, e.g. SAT-ObjectNav-Easy-v0.
+        timesteps: environment steps to train for.
+        out: output directory.
+        env_kwargs: env constructor arguments.
+        seed: seed of the envs (env k gets seed + k) and of PPO.
+        n_envs: parallel envs in one process.
+        n_steps: steps per env per update.
+        batch_size: minibatch size.
+        learning_rate: Adam learning rate.
+        checkpoint_every: steps between checkpoints.
+        wandb_mode: Weights & Biases logging.
+        progress_bar: show SB3's progress bar.
+        device: torch device of the policy.
+        max_seconds: stop after this much wall time.
     """
     import time
     _require_sb3()
@@ -137,8 +152,6 @@ class PPOAgent:
     its argmax action gets stuck in loops (turn left, turn right, ...). ``deterministic=True`` takes the argmax."""
 
     def __init__(self, model, env, deterministic: bool = False, seed: int = 0):
-        from sat_env.envs.wrappers import SB3ObsWrapper
-
         self.model = model
         self.wrapper = SB3ObsWrapper(env)
         self.deterministic = deterministic

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from sat_env.errors import ConfigError
+from sat_env.export import iter_records
 
 
 @dataclass
@@ -171,8 +172,6 @@ def _sat(path: Path, split: str | None, name: str = "sat", **_) -> Iterator[Eval
 # --- our export ---------------------------------------------------------------------------------------------------
 
 def _export(path: Path, split: str | None, load_images: bool | str = True, **_) -> Iterator[EvalItem]:
-    from sat_env.export import iter_records
-
     fmt = next((f for f in ("sat", "messages", "llava") if (path / f).is_dir()), None)
     if fmt is None:
         raise _error("export", f"no sat/, messages/ or llava/ folder in {path}")

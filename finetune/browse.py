@@ -15,10 +15,12 @@ import io
 import json
 from collections import defaultdict
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
 from sat_env.errors import ConfigError
+from sat_env.export import iter_records
 
 THUMB = 320  # px, the longer side of an embedded thumbnail
 FORMAT_PREFERENCE = ("sat", "messages", "llava")
@@ -103,8 +105,6 @@ def _sat_images(root: Path, split: str, wanted: dict[str, list[int]]) -> dict[tu
 
 def _records(root: Path, fmt: str, split: str) -> list[dict]:
     """Every record of the split without image bytes; sat records carry (shard file, row) to fetch images later."""
-    from sat_env.export import iter_records
-
     if fmt != "sat":
         return list(iter_records(root, fmt, split, load_images=False))
     import pyarrow.parquet as pq
@@ -189,9 +189,20 @@ def _card(rec: dict, thumbs: list[str]) -> str:
             f'<div class="hint">hover for ground truth</div><div class="truth">{truth}</div></div>')
 
 
-def build_gallery(root, out, n: int = 200, split: str | None = None, fmt: str | None = None, seed: int = 0,
-                  progress=None) -> dict:
-    """Write the gallery of up to n records of an export; returns {"records", "families", "format", "bytes"}."""
+def build_gallery(root: str, out: str = "gallery.html", n: int = 200,
+                  split: Literal["train", "val", "test"] | None = None,
+                  fmt: Literal["sat", "llava", "messages"] | None = None, seed: int = 0, progress=None) -> dict:
+    """Write the gallery of up to n records of an export; returns {"records", "families", "format", "bytes"}.
+
+    Args:
+        root: export folder (the --out of `sat export`).
+        out: HTML file to write.
+        n: QAs to show.
+        split: only this split (default: all present).
+        fmt: format to read (default: sat if exported, else messages, else llava).
+        seed: sampling seed.
+        progress: ``progress(k)`` as records are drawn.
+    """
     root = Path(root)
     if not root.is_dir():
         raise ConfigError(f"{root} does not exist: pass the folder given to `sat export --out`")

@@ -18,18 +18,23 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Literal
 
+from finetune.benchmark_data import load_benchmark
 from finetune.scoring import (
     circular_correct,
+    cvbench_score,
     lettered_prompt,
     match_choice,
     mra,
     parse_in_unit,
     rotations,
+    vsi_overall,
     within_factor,
 )
 from qa.prompts import SAT_PROMPT_SUFFIX, sat_prompt
 from sat_env.errors import ConfigError
+from sat_env.viz import grouped_bars
 
 PROMPTS = ("sat", "lettered")
 
@@ -45,8 +50,6 @@ def prompt_text(item, choices: list[str], style: str = "sat") -> str:
 
 def load_items(data=None, benchmark: str | None = None, benchmark_path=None, split: str | None = None,
                limit: int | None = None) -> list:
-    from finetune.benchmark_data import load_benchmark
-
     if (data is None) == (benchmark is None):
         raise ConfigError("pass either --data DIR (a `sat export`) or --benchmark NAME --benchmark-path PATH")
     if data is not None:
@@ -137,8 +140,6 @@ COLUMNS = ["benchmark", "task", "n", "n_mc", "n_numeric", "accuracy", "circular_
 
 
 def write_outputs(out, results: list[dict], rows: list[dict], extra: dict | None = None) -> None:
-    from sat_env.viz import grouped_bars
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     with open(out / "predictions.jsonl", "w") as fh:
@@ -168,12 +169,33 @@ def print_table(rows: list[dict]) -> None:
               f"{f('chance'):>6} {f('mra'):>6} {f('within_2x'):>6}")
 
 
-def evaluate_model(model, out, adapter=None, data=None, benchmark: str | None = None, benchmark_path=None,
-                   split: str | None = None, circular: bool = False, limit: int | None = None, batch_size: int = 8,
-                   max_new_tokens: int = 32, device: str | None = None, style: str = "sat",
-                   progress: bool = True, likelihood: bool = False) -> list[dict]:
+def evaluate_model(model: str, out: str, adapter: str | None = None, data: str | None = None,
+                   benchmark: Literal["sat", "sat-v2", "export", "cvbench", "blink", "vsr", "vsi"] | None = None,
+                   benchmark_path: str | None = None, split: str | None = None, circular: bool = False,
+                   limit: int | None = None, batch_size: int = 8, max_new_tokens: int = 32, device: str | None = None,
+                   style: Literal["sat", "lettered"] = "sat", progress: bool = True,
+                   likelihood: bool = False) -> list[dict]:
     """Evaluate a local model (plus adapter) and write results.csv, results.png, predictions.jsonl and
-    summary.json under ``out``; returns the table rows."""
+    summary.json under ``out``; returns the table rows.
+
+    Args:
+        model: checkpoint directory or a `sat finetune` output.
+        out: output folder.
+        adapter: a peft adapter directory to apply.
+        data: a `sat export` folder.
+        benchmark: a public benchmark (with benchmark_path).
+        benchmark_path: local copy of the benchmark's files.
+        split: split to read (default: the benchmark's evaluation split).
+        circular: circular evaluation of multiple choice (every rotation of the choices must be right).
+        limit: first N items only.
+        batch_size: prompts per generate call.
+        max_new_tokens: answer length limit.
+        device: cpu, cuda, ... (default: cuda when available).
+        style: sat: quoted options as SAT trains; lettered: (A)/(B) options.
+        progress: show progress.
+        likelihood: score multiple choice by the most likely option instead of generating (for small models that
+            cannot yet spell every option).
+    """
     from finetune.infer import Predictor
 
     if limit is not None and limit < 1:
@@ -193,12 +215,8 @@ def evaluate_model(model, out, adapter=None, data=None, benchmark: str | None = 
              "prompt": style, "scoring": "likelihood" if likelihood else "generate",
              "source": str(data or benchmark_path), "benchmark": benchmark or "export"}
     if any(r["benchmark"] == "cvbench" for r in results):  # the official average weights sources, not items
-        from finetune.scoring import cvbench_score
-
         extra["cvbench"] = cvbench_score((it, r["correct"]) for it, r in zip(items, results) if r["kind"] == "mc")
     if any(r["benchmark"] == "vsi" for r in results):
-        from finetune.scoring import vsi_overall
-
         extra["vsi"] = vsi_overall({r["task"]: r.get("accuracy", r.get("mra")) for r in rows
                                     if r["benchmark"] == "vsi" and r["task"] != "all"})
     write_outputs(out, results, rows, extra)

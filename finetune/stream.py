@@ -1,16 +1,17 @@
-"""An endless training source: fresh spatial QAs drawn from the QA environment, so that a model trained on it never
+"""An endless training source: fresh spatial QAs from the QA envs' question stream, so that a model trained on it never
 sees the same house twice.
 
     stream = EnvStream(mix="sat", size=128, seed=0, workers=2)
     for sample in stream.iter_from(0): ...          # finetune.sft_data.Sample, endless
     parse_stream("env:left_right,above_below")      # {"families": ["above_below", "left_right"]}
 
-Samples are made in *chunks* of ``chunk`` QAs. Chunk c has its own SATQAEnv over its own house seeds (the upper half
-of the split's seed range, so a stream never meets the houses of an export's first 500 shards) and its own reset seed
-``SeedSequence([seed, split, c])``, as an export shard has: a chunk depends only on the settings and c. ``block_chunks``
-consecutive chunks form a block whose samples are shuffled with ``default_rng([seed, 7, b])`` (a batch mixes houses);
-sample g of the stream is position g of the concatenated shuffled blocks. ``iter_from(start)`` generates from the
-block of ``start`` and skips to it, so a run resumes at a sample index and sees what an uninterrupted run would.
+Samples are made in *chunks* of ``chunk`` QAs. Chunk c has its own question stream over its own house seeds (the upper
+half of the split's seed range, so a stream never meets the houses of an export's first 500 shards) and its own reset
+seed ``SeedSequence([seed, split, c])``, as an export shard has: a chunk depends only on the settings and c.
+``block_chunks`` consecutive chunks form a block whose samples are shuffled with ``default_rng([seed, 7, b])`` (a
+batch mixes houses); sample g of the stream is position g of the concatenated shuffled blocks. ``iter_from(start)``
+generates from the block of ``start`` and skips to it, so a run resumes at a sample index and sees what an
+uninterrupted run would.
 
 With ``workers >= 1`` chunks are made in a torch DataLoader of spawned processes (a rendering context does not survive
 fork): worker w makes chunks c0 + w, c0 + w + W, ... and the loader hands them back round-robin, i.e. in chunk order
@@ -26,9 +27,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from qa.mixes import NAMED, resolve_mix
 from qa.prompts import sat_prompt
+from qa.sampler import load_families
 from sat_env.errors import ConfigError
 from sat_env.splits import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE, SPLIT_RANGE, SPLITS
+from sat_env.tasks.questions import QuestionStream
 
 if TYPE_CHECKING:
     from finetune.sft_data import Sample
@@ -48,8 +52,6 @@ def parse_stream(data: str) -> dict | None:
     is a ConfigError naming the valid ones."""
     if not isinstance(data, str) or not data.startswith(STREAM_PREFIX):
         return None
-    from qa.mixes import NAMED, resolve_mix
-    from qa.sampler import load_families
 
     rest = data[len(STREAM_PREFIX):].strip()
     available = load_families()
@@ -70,7 +72,7 @@ def parse_stream(data: str) -> dict | None:
 
 
 class EnvStream:
-    """Endless, deterministic, resumable training samples from SATQAEnv (see the module docstring).
+    """Endless, deterministic, resumable training samples from the question stream (see the module docstring).
 
     Args:
         mix: a named mix (``"sat"``, ``"static"``, ``"dynamic"``, ``"nav"``) or a dict of family weights; ignored
@@ -86,9 +88,6 @@ class EnvStream:
 
     def __init__(self, mix="sat", families=None, size=128, seed=0, split="train", workers=1, chunk=64,
                  block_chunks=8):
-        from qa.mixes import resolve_mix
-        from qa.sampler import load_families
-
         resolve_mix(mix, families, available=load_families())  # ConfigError for an unknown mix or family now
         self.families = sorted(set(families)) if families else None
         self.mix = None if self.families else (dict(mix) if isinstance(mix, dict) else (mix or "sat"))
@@ -218,33 +217,26 @@ class EnvStream:
 
 
 def make_chunk(settings: dict, c: int) -> list[Sample]:
-    """Chunk c of a stream with these settings (``EnvStream._settings()``): ``chunk`` samples from one SATQAEnv over
-    the chunk's own houses, reset with the chunk's own seed. Deterministic in (settings, c)."""
+    """Chunk c of a stream with these settings (``EnvStream._settings()``): ``chunk`` samples from one question stream
+    (sat_env.tasks.questions) over the chunk's own houses, seeded with the chunk's own seed. Deterministic in
+    (settings, c)."""
     from finetune.sft_data import Sample
-    from sat_env.envs.qa_env import SATQAEnv
 
     if not 0 <= c < settings["max_chunks"]:
         raise ConfigError(f"chunk {c} is outside the stream: its houses would leave the {settings['split']} split's "
                           f"seed range (the stream can give {settings['max_samples']} samples)")
     n_houses = settings["houses_per_chunk"]
     lo = settings["house_base"] + c * n_houses
-    env = SATQAEnv(families=settings["families"], mix=settings["mix"] or "sat", size=settings["size"],
-                   num_questions=QUESTIONS_PER_HOUSE, houses=list(range(lo, lo + n_houses)))
-    out: list = []
-    try:
-        env.reset(seed=int(np.random.SeedSequence([settings["seed"], SPLIT_CODE[settings["split"]], c])
-                           .generate_state(1)[0]))
-        while len(out) < settings["chunk"]:
-            qa = env.privileged()["qa"]
+    seed = int(np.random.SeedSequence([settings["seed"], SPLIT_CODE[settings["split"]], c]).generate_state(1)[0])
+    with QuestionStream.open(seed, settings["mix"] or "sat", settings["families"], size=settings["size"],
+                             questions_per_house=QUESTIONS_PER_HOUSE, houses=list(range(lo, lo + n_houses))) as stream:
+        out: list = []
+        for _, qa in islice(stream, settings["chunk"]):
             choices = list(qa.choices)
             out.append(Sample(images=tuple(np.array(qa.frames[r], dtype=np.uint8, order="C", copy=True)
                                            for r in qa.images),
                               text=sat_prompt(qa.question, choices), answer=choices[qa.correct], family=qa.family,
                               choices=tuple(choices) if len(choices) > 1 else ()))
-            if not env.next_question():
-                env.reset()
-    finally:
-        env.close()
     return out
 
 

@@ -1,4 +1,5 @@
-"""Auditing the question engine: sampling rates, answer balance, two blind baselines and the picture rules per family.
+"""The statistics of ``sat audit`` (which sat_env/tasks/audit.py samples): sampling rates, answer balance, two blind
+baselines and the picture rules per family.
 
 Two baselines see no image, only the text, and are trained on half of a family's QAs and tested on the other half
 (two-fold). If one beats chance, the text leaks the answer:
@@ -25,13 +26,10 @@ from typing import Callable
 
 import numpy as np
 
-from qa.balance import CategoryBalancer, category_key
 from qa.context import category_name
-from qa.rulecheck import RULES, check
-from qa.sampler import load_families, sample_qa
+from qa.rulecheck import RULES
 
 HASH_DIM = 1 << 15
-MAX_ATTEMPTS_PER_QA = 12  # a family that needs more attempts than this per QA is reported short, not waited for
 MIN_GROUP = 30  # position balance is judged on groups (questions with the same number of choices) of this size
 
 
@@ -197,74 +195,3 @@ class FamilyStats:
         out["break_any"] = float(np.mean([any(bool(v) for v in b.values()) for b in self.breaks])) \
             if self.breaks else float("nan")
         return out
-
-
-def run_audit(n: int, families: list[str], size: int = 224, seed: int = 0, views_per_house: int = 4,
-              progress=None, balance: bool = True, check_rules: bool = True) -> list[dict]:
-    """Sample about `n` QAs spread over `families` from generated houses; return one stats row per family.
-
-    With `balance`, families sample through a :class:`~qa.balance.CategoryBalancer` (as a dataset export does), so
-    the audit measures the data a model would be trained on. ``success_rate`` is
-    accepted QAs per attempt (the target label is fixed in advance, for balance); ``view_rate`` is the fraction of
-    attempted views on which the family has a valid instance for at least one answer label. With `check_rules`,
-    every accepted QA is checked against the picture rules (qa.rulecheck) while its view is at hand.
-    """
-    from sat_env.backends.embedded import EmbeddedBackend
-    from sat_env.backends.views import sample_views
-    from sat_env.scene import generate_house
-
-    fams = load_families()
-    stats = {f: FamilyStats(f) for f in families}
-    backend = EmbeddedBackend(width=size, height=size)
-    per_family = max(1, n // len(families))
-    house_seed = seed
-    # The target label is drawn once and kept until some view yields it: families succeed more often for some
-    # labels (e.g. 3 o'clock vs 5 o'clock), and redrawing on failure would skew the answers toward the easy ones.
-    targets: dict[str, str | None] = {f: None for f in families}
-    label_rng = np.random.default_rng(seed)
-    balancer = CategoryBalancer() if balance else None
-    max_attempts = MAX_ATTEMPTS_PER_QA * per_family
-
-    def unfinished(f):
-        return len(stats[f].qas) < per_family and stats[f].attempts < max_attempts
-
-    while any(unfinished(f) for f in families):
-        backend.load(generate_house(house_seed))
-        rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed]))
-        probe_rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed, 1]))  # view_rate probes only
-        check_rng = np.random.default_rng(np.random.SeedSequence([seed, house_seed, 2]))  # the rule checker's points
-        for pose in sample_views(backend, rng, views_per_house):
-            backend.teleport(pose.x, pose.z, pose.yaw, pose.horizon)
-            view = backend.view()  # families restore the scene after each QA: one render serves them all
-            for f in families:
-                if not unfinished(f):
-                    continue
-                labels = fams[f].labels
-                if labels and targets[f] is None:
-                    targets[f] = labels[int(label_rng.integers(len(labels)))]
-                stats[f].attempts += 1
-                qa = sample_qa(f, backend, rng, view=view, target_label=targets[f], balancer=balancer)
-                if qa is not None or any(sample_qa(f, backend, probe_rng, view=view, target_label=t) is not None
-                                         for t in (labels or ()) if t != targets[f]):
-                    stats[f].valid_views += 1
-                if qa is not None:
-                    targets[f] = None
-                    stats[f].categories.append(category_key(qa, backend.scene.objects))
-                    if check_rules:
-                        stats[f].breaks.append(check(qa, view, backend, check_rng))
-                    qa.frames = {}  # keep memory flat: the audit needs text and labels only
-                    stats[f].qas.append(qa)
-        house_seed += 1
-        if progress:
-            progress(sum(len(s.qas) for s in stats.values()), per_family * len(families), house_seed - seed)
-    backend.close()
-    return [stats[f].row(fams[f].labels) for f in families]
-
-
-def write_chart(rows: list[dict], path) -> None:
-    """Bar chart PNG: the two baselines' accuracy next to chance and the sampling success rate, per family."""
-    from sat_env.viz import grouped_bars
-
-    grouped_bars(rows, "family", [("text_only_acc", (40, 90, 200)), ("blind_acc", (150, 60, 190)),
-                                  ("chance", (160, 160, 160)), ("success_rate", (40, 160, 60))],
-                 "bag-of-words (blue) and blind (purple) accuracy, chance (grey), sampling success rate (green)", path)

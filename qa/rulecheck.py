@@ -27,6 +27,8 @@ from __future__ import annotations
 import numpy as np
 
 from qa import visibility as vis
+from qa.marks import x_radius
+from sat_env.backends import views
 
 RULES = ("cut_off", "too_small", "mark_cover", "count", "picture", "x_floor", "composition")
 TOL_IN_FRAME = 0.03  # 4,096 random points estimate a volume share to a standard error under 0.008
@@ -194,8 +196,6 @@ def _picture(qa, view, backend) -> bool | None:
 def _x_floor(qa, view) -> bool:
     """True when the X mark, or the floor within X_FLOOR_RADIUS of the standing point, is not open floor at the floor's
     height."""
-    from qa.marks import x_radius
-
     cam = view.camera
     w, h = cam.width, cam.height
     col, row = qa.truth["x_pixel"]
@@ -218,19 +218,19 @@ def _x_floor(qa, view) -> bool:
 def _composition(view) -> bool:
     cam = view.camera
     w, h = cam.width, cam.height
-    k = vis.CENTRE_PATCH / 2
+    k = views.CENTRE_PATCH / 2
     patch = view.depth[int(h * (0.5 - k)):int(np.ceil(h * (0.5 + k))), int(w * (0.5 - k)):int(np.ceil(w * (0.5 + k)))]
-    if float(np.median(patch)) < vis.MIN_CENTRE_DEPTH - TOL_DISTANCE:
+    if float(np.median(patch)) < views.MIN_CENTRE_DEPTH - TOL_DISTANCE:
         return True
     d = view.depth
-    if ((d > 0) & (d < vis.MIN_CENTRE_DEPTH - TOL_DISTANCE)).mean() > vis.MAX_NEAR_SHARE + TOL_COVER:
+    if ((d > 0) & (d < views.MIN_CENTRE_DEPTH - TOL_DISTANCE)).mean() > views.MAX_NEAR_SHARE + TOL_COVER:
         return True
     counts = np.bincount(view.ids.ravel(), minlength=len(view.object_ids))
     objects = sum(counts[r.instance] for r in view.records.values())
-    if objects / (w * h) < vis.MIN_OBJECT_SHARE - TOL_COVER:
+    if objects / (w * h) < views.MIN_OBJECT_SHARE - TOL_COVER:
         return True
     counts[0] = 0  # nothing hit is no surface
-    return counts.max() / (w * h) > vis.MAX_SURFACE_SHARE + TOL_COVER
+    return counts.max() / (w * h) > views.MAX_SURFACE_SHARE + TOL_COVER
 
 
 def check(qa, view, backend, rng: np.random.Generator | None = None) -> dict[str, bool | None]:

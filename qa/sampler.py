@@ -8,6 +8,7 @@ import numpy as np
 
 from qa.context import QAContext
 from qa.core import FAMILIES, QA, Family
+from sat_env.errors import ConfigError
 
 # Family modules; importing one registers its families.
 FAMILY_MODULES = ("qa.static", "qa.spatialvlm", "qa.dynamic", "qa.nav")
@@ -38,8 +39,6 @@ def sample_qa(family: str, backend, rng: np.random.Generator, view=None, target_
     """
     fams = load_families()
     if family not in fams:
-        from sat_env.errors import ConfigError
-
         raise ConfigError(f"unknown question family {family!r}; available: {sorted(fams)}")
     fam = fams[family]
     if target_label is None and fam.labels:

@@ -20,6 +20,7 @@ from qa.core import (
     register,
     shuffle_choices,
 )
+from sat_env.scene.catalog import load_catalog
 
 MARK_LABELS = ("A", "B", "C")
 BOX_COLOR_ORDER = ("red", "blue", "green")
@@ -226,8 +227,6 @@ def _count_label(truth: dict) -> str:
 def _countable(object_type: str) -> bool:
     """Categories that really occur in numbers (small objects, chairs, pillows...). Asking how many beds or fridges
     there are would let a text-only model answer "1" from the category name alone."""
-    from sat_env.scene.catalog import load_catalog
-
     info = load_catalog().type_info(object_type)
     return bool(info.multiple_per_room or info.pickupable)
 

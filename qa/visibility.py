@@ -19,9 +19,8 @@ An object a question names or marks must
 
 ``count`` counts the instances that pass the rule with a margin and rejects a view where some instance of the
 category is between a trace and a clear pass (a person could say either). A view is used only if its centre is not
-blocked by a surface nearer than :data:`MIN_CENTRE_DEPTH`, nothing that near fills more than :data:`MAX_NEAR_SHARE`
-of it, no single surface fills more than :data:`MAX_SURFACE_SHARE` and objects fill at least
-:data:`MIN_OBJECT_SHARE` (checked where views are chosen, :func:`sat_env.backends.views.sample_views`).
+blocked by a near surface, nothing that near fills much of it, no single surface fills most of it and objects fill
+some of it: the composition thresholds live where views are chosen (``sat_env.backends.views``, ``sample_views``).
 
 Where a family's 3D rule and the picture can disagree, the family keeps only instances where both agree by a margin
 (``PICTURE_*``);
@@ -35,9 +34,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-# View composition is decided where views are chosen (sat_env.backends.views); its thresholds are re-exported here.
-from sat_env.backends.views import (CENTRE_PATCH, MAX_NEAR_SHARE, MAX_SURFACE_SHARE, MIN_CENTRE_DEPTH,  # noqa: F401
-                                     MIN_OBJECT_SHARE)
 from sat_env.scene.camera import NEAR
 from sat_env.scene.geometry import rotate_yaw
 

@@ -7,6 +7,7 @@ import argparse
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 import pytest
 
@@ -117,3 +118,61 @@ def test_sat_export_options_come_from_exportconfig():
         names = [g.name for g in dataclasses.fields(ExportConfig)]
         assert actions[f.name].help.startswith(as_options(docs[f.name], names)), f.name
     assert "(default: 0)" in actions["seed"].help
+
+
+def _documented(path: str, size: int = 512, mode: Literal["rgb", "depth"] = "rgb", strict: bool = True,
+                tags: list[str] | None = None, note: str | None = None):
+    """Draw something.
+
+    Args:
+        path: the house file.
+        size: image size in pixels; the longer side when
+            the picture is not square.
+        mode: what to draw (default: `size` decides nothing here).
+        strict: refuse a house with problems.
+        tags: labels to attach.
+
+    Returns:
+        the arguments.
+    """
+    return dict(path=path, size=size, mode=mode, strict=strict, tags=tags, note=note)
+
+
+def test_function_parameters_become_options_from_signature_and_args_docstring():
+    from sat_env.configargs import add_function_arguments, arg_docs, call_with_args
+
+    assert arg_docs(_documented)["size"] == "image size in pixels; the longer side when the picture is not square."
+    assert "Returns" not in " ".join(arg_docs(_documented).values())
+    p = argparse.ArgumentParser()
+    add_function_arguments(p, _documented, positional=("path",), aliases={"mode": ("--draw",)})
+    assert call_with_args(_documented, p.parse_args(["h.json"])) == _documented("h.json")
+    out = call_with_args(_documented, p.parse_args(["h.json", "--size", "64", "--draw", "depth", "--no-strict",
+                                                    "--tags", "a", "b"]), note="x")
+    assert out == dict(path="h.json", size=64, mode="depth", strict=False, tags=["a", "b"], note="x")
+    helps = {a.dest: a for a in p._actions}
+    assert helps["size"].help == ("image size in pixels; the longer side when the picture is not square "
+                                  "(default: 512)")
+    assert helps["mode"].choices == ["rgb", "depth"] and "--size decides" in helps["mode"].help
+    assert helps["note"].help == ""  # not in Args: no help, but still an option
+    with pytest.raises(SystemExit):
+        p.parse_args(["h.json", "--mode", "ids"])  # not a Literal choice
+    with pytest.raises(SystemExit):
+        p.parse_args([])  # the positional is required
+
+
+def test_every_command_option_has_help():
+    # the options come from the library's docstrings: an undocumented parameter shows up here
+    for name, sp in build_parser()._subparsers._group_actions[0].choices.items():
+        for a in sp._actions:
+            if a.dest != "help":
+                assert a.help and a.help.strip(), f"sat {name} {a.option_strings or a.dest} has no help"
+
+
+def test_a_command_builds_only_its_own_options():
+    from sat_env.cli import COMMANDS
+
+    p = build_parser("scene")
+    subs = p._subparsers._group_actions[0].choices
+    assert set(subs) == set(COMMANDS)
+    assert "--views" in subs["scene"]._option_string_actions
+    assert "--learning-rate" not in subs["finetune"]._option_string_actions  # not built: finetune not imported

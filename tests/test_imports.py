@@ -43,3 +43,23 @@ def test_a_lookup_of_gymnasium_does_not_use_up_the_registration():
     code = ("import importlib.util\nimport sat_env\nassert importlib.util.find_spec('gymnasium') is not None\n"
             "import gymnasium as gym\nprint('SAT-Dynamic-v0' in gym.registry)")
     assert run(code) == "True"
+
+
+def test_every_module_imports_first():
+    # a circular import shows only when its module is the first one imported: try each in a fresh interpreter
+    import importlib
+    import pkgutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    mods = []
+    for pkg in ("sat_env", "qa", "finetune", "agents"):
+        mods += [pkg] + [m.name for m in pkgutil.walk_packages(importlib.import_module(pkg).__path__, pkg + ".")
+                         if not m.name.endswith("__main__")]
+
+    def first(m):
+        r = subprocess.run([sys.executable, "-c", f"import {m}"], capture_output=True, text=True, timeout=120)
+        return m, (r.stderr.strip().splitlines() or [""])[-1] if r.returncode else None
+
+    with ThreadPoolExecutor(2) as ex:
+        failed = {m: err for m, err in ex.map(first, mods) if err is not None}
+    assert len(mods) > 80 and not failed, failed

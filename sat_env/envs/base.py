@@ -18,7 +18,6 @@ logic (ObjectNav's task, the QA envs' question loop), the way Minigrid envs writ
 from __future__ import annotations
 
 import os
-from collections import OrderedDict
 
 import gymnasium as gym
 import numpy as np
@@ -28,8 +27,8 @@ from sat_env.backends.base import SIZE_RANGE
 from sat_env.errors import ConfigError
 from sat_env.scene import load_house
 from sat_env.scene.config import HouseConfig
-from sat_env.scene.generate import generate_scene
 from sat_env.scene.procthor import expand_house_sources
+from sat_env.tasks.questions import HouseCache
 
 HOUSES_HELP = ('a non-empty list of house dicts, house JSON paths, non-negative int seeds and/or '
                '"procthor:FILE.jsonl.gz#N" sources')
@@ -48,7 +47,7 @@ class SatEnv(gym.Env):
 
     def __init__(self):
         self._backend = None
-        self._house_cache: OrderedDict = OrderedDict()  # (seed, config) -> house dict
+        self._house_cache = HouseCache(self.house_cache_size)
         self._loaded_key = None
 
     # --- argument checks: one rule each, the same in every env ---------------------------------------------------
@@ -123,15 +122,7 @@ class SatEnv(gym.Env):
     def house(self, seed: int, config: HouseConfig | None, keep: int | None = None):
         """(house dict, its freshly built scene or None when it came from the cache) for a generated house. The
         cache keeps the `keep` (default ``house_cache_size``) most recently used houses."""
-        key = (int(seed), repr(config))  # HouseConfig holds dicts (unhashable); its repr names every field
-        if key in self._house_cache:
-            self._house_cache.move_to_end(key)
-            return self._house_cache[key], None
-        scene = generate_scene(int(seed), config)
-        self._house_cache[key] = scene.house
-        while len(self._house_cache) > (keep or self.house_cache_size):
-            self._house_cache.popitem(last=False)
-        return scene.house, scene
+        return self._house_cache.get(seed, config, keep)
 
     def load_house(self, key, house: dict, scene=None, force: bool = False) -> None:
         """Load a house into the backend unless the house under `key` is loaded already (or `force`); a fresh scene

@@ -16,12 +16,16 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.mixes import resolve_mix
+from qa.sampler import load_families
+from sat_env import __version__
 from sat_env.backends.base import SIZE_RANGE
 from sat_env.errors import ConfigError
 from sat_env.export.formats import FORMATS, get_format
 from sat_env.export.records import atomic_text
 from sat_env.progress import ProgressBar
 from sat_env.splits import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE, SPLITS
+from sat_env.tasks.questions import SAMPLING_SCHEME, QuestionStream
 
 HOUSES_PER_SHARD = 1000  # shard k of a split uses seeds base + k * HOUSES_PER_SHARD + [0, HOUSES_PER_SHARD)
 MAX_SHARDS = 1000  # 1000 shards x HOUSES_PER_SHARD seeds stay inside a split's 1,000,000-seed range
@@ -63,14 +67,10 @@ class ExportConfig:
     def identity(self) -> dict:
         """What must match for a resume: everything but the output path, plus the image encoder (its version
         decides the image bytes)."""
-        from qa.mixes import resolve_mix
-        from qa.sampler import load_families
-        from sat_env.envs.qa_env import SAMPLING_SCHEME
-
         d = asdict(self)
         d.pop("out")
         d["image_encoder"] = _encoder_version(self.image_format)
-        d["sampling_scheme"] = SAMPLING_SCHEME  # what the seed means (sat_env.envs.qa_env)
+        d["sampling_scheme"] = SAMPLING_SCHEME  # what the seed means (sat_env.tasks.questions)
         d["resolved_mix"] = resolve_mix(self.mix, self.families, available=load_families())  # what "nav" meant
         return d
 
@@ -110,9 +110,6 @@ class ExportConfig:
             except ImportError as e:
                 raise ConfigError('the sat (parquet) format needs pyarrow: pip install -e ".[export]", or pass '
                                   "--format llava,messages") from e
-        from qa.mixes import resolve_mix
-        from qa.sampler import load_families
-
         resolve_mix(self.mix, self.families, available=load_families())
 
     @property
@@ -125,8 +122,6 @@ class ExportConfig:
 
 def code_version() -> str:
     """The package version plus the git commit when run from a checkout."""
-    from sat_env import __version__
-
     head = Path(__file__).resolve().parents[2] / ".git" / "HEAD"
     try:
         ref = head.read_text().strip()
@@ -167,35 +162,30 @@ def _encode(img: np.ndarray, fmt: str, quality: int, chroma: str = "420") -> byt
 
 def sample_shard(cfg: ExportConfig, k: int, progress=None) -> list[dict]:
     """The QA records of shard k (images encoded), deterministic in (config, k)."""
-    from sat_env.envs.qa_env import SATQAEnv
-
     base = SPLIT_HOUSE_BASE[cfg.split] + k * HOUSES_PER_SHARD
-    env = SATQAEnv(families=cfg.families, mix=cfg.mix, size=cfg.size, num_questions=QUESTIONS_PER_HOUSE,
-                   houses=list(range(base, base + HOUSES_PER_SHARD)), backend=cfg.backend)
     seed = int(np.random.SeedSequence([cfg.seed, SPLIT_CODE[cfg.split], k]).generate_state(1)[0])
-    env.reset(seed=seed)
     ext = "jpg" if cfg.image_format == "jpeg" else "png"
     records = []
     n = cfg.shard_count(k)
-    while len(records) < n:
-        priv = env.privileged()
-        qa = priv["qa"]
-        rid = f"{cfg.split}-{k:05d}-{len(records):05d}"
-        images = [(f"images/{cfg.split}/{k:05d}/{rid}_{i}.{ext}", _encode(qa.frames[role], cfg.image_format,
-                                                                         cfg.quality, cfg.chroma))
-                  for i, role in enumerate(qa.images)]
-        records.append({
-            "id": rid, "split": cfg.split, "family": qa.family, "question_type": qa.sat_type,
-            "question": qa.question, "answers": list(qa.choices), "correct_index": int(qa.correct),
-            "correct_answer": qa.choices[qa.correct], "label": qa.label, "house": priv["scene_id"],
-            "objects": list(qa.objects), "truth": qa.truth, "numeric": qa.numeric, "unit": qa.unit,
-            "image_roles": list(qa.images), "images": images,
-        })
-        if progress:
-            progress(1)
-        if not env.next_question():
-            env.reset()
-    env.close()
+    with QuestionStream.open(seed, cfg.mix, cfg.families, size=cfg.size, backend=cfg.backend,
+                             questions_per_house=QUESTIONS_PER_HOUSE,
+                             houses=list(range(base, base + HOUSES_PER_SHARD))) as stream:
+        for scene_id, qa in stream:
+            rid = f"{cfg.split}-{k:05d}-{len(records):05d}"
+            images = [(f"images/{cfg.split}/{k:05d}/{rid}_{i}.{ext}",
+                       _encode(qa.frames[role], cfg.image_format, cfg.quality, cfg.chroma))
+                      for i, role in enumerate(qa.images)]
+            records.append({
+                "id": rid, "split": cfg.split, "family": qa.family, "question_type": qa.sat_type,
+                "question": qa.question, "answers": list(qa.choices), "correct_index": int(qa.correct),
+                "correct_answer": qa.choices[qa.correct], "label": qa.label, "house": scene_id,
+                "objects": list(qa.objects), "truth": qa.truth, "numeric": qa.numeric, "unit": qa.unit,
+                "image_roles": list(qa.images), "images": images,
+            })
+            if progress:
+                progress(1)
+            if len(records) >= n:
+                break
     return records
 
 

@@ -8,10 +8,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sat_env.scene.catalog import Catalog, load_catalog
-from sat_env.scene.geometry import Solids, yaw_extent
+from sat_env.scene.geometry import Solids, rotate_yaw, yaw_extent
 from sat_env.scene.navgrid import NavGrid
-from sat_env.scene.structure import (PLANE_WALL_THICKNESS, InstanceTable, RoomShape, build_structure, room_at,
-                                     wall_thickness)
+from sat_env.scene.structure import (
+    PLANE_WALL_THICKNESS,
+    InstanceTable,
+    RoomShape,
+    build_structure,
+    room_at,
+    wall_thickness,
+)
 
 AGENT_HEIGHT = 1.8  # objects whose vertical extent lies above this do not block the agent
 
@@ -52,8 +58,6 @@ class ObjectRecord:
 
     def obb_corners(self) -> np.ndarray:
         """(8, 3) corners of the oriented bounding box in world space."""
-        from sat_env.scene.geometry import rotate_yaw
-
         s = np.array([[x, y, z] for x in (-0.5, 0.5) for y in (-0.5, 0.5) for z in (-0.5, 0.5)]) * self.size
         return rotate_yaw(s, self.yaw) + self.center
 

@@ -20,6 +20,7 @@ from sat_env.scene.furnish import (
     add_small_objects,
     furnish_room,
 )
+from sat_env.scene.navgrid import REACH_DISTANCE, rect_distance
 
 SCHEMA = "1.0.0"
 AGENT_Y = 0.95  # ProcTHOR writes the agent's (centre) height as 0.95 m
@@ -195,8 +196,6 @@ def _rooms_dicts(rooms: list[Room], rng: np.random.Generator, paints: list) -> l
 def _prune_unreachable(house: dict, scene) -> bool:
     """Drop small objects and wall hangings the agent cannot get within reach of (the far end of a deep shelf,
     a painting behind a bed). Floor furniture was already placed with reach checked room by room."""
-    from sat_env.scene.navgrid import REACH_DISTANCE, rect_distance
-
     pts = scene.navgrid.positions()
     if len(pts) == 0:
         raise GenerationError("no reachable floor")

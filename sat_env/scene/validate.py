@@ -7,7 +7,7 @@ import numpy as np
 
 from sat_env.errors import GenerationError, HouseFormatError
 from sat_env.scene.config import ROOM_TYPES
-from sat_env.scene.geometry import Solids
+from sat_env.scene.geometry import BOX, Solids
 from sat_env.scene.navgrid import REACH_DISTANCE, points_in_polygon, rect_distance
 
 TOL = 1e-4  # metres: overlaps smaller than this are touching, not interpenetrating
@@ -163,8 +163,6 @@ def coplanar_overlaps(solids: Solids, max_pairs: int | None = None) -> list[tupl
     Only axis-aligned boxes (yaw a multiple of 90) are checked, which is every structural solid and every piece of
     furniture; returns index pairs into `solids`.
     """
-    from sat_env.scene.geometry import BOX
-
     lo, hi = solids.world_aabb()
     is_box = (solids.kind == BOX) & (np.abs(((solids.yaw + 45.0) % 90.0) - 45.0) < 1e-6)
     idx = np.nonzero(is_box)[0]

@@ -226,25 +226,27 @@ def test_a_lagging_target_label_catches_up():
     # like perspective's "further", would lose their share), but never more than 1 + MAX_LABEL_LAG times as often.
     import numpy as np
 
-    from sat_env.envs.qa_env import MAX_LABEL_LAG, TARGET_PATIENCE, SATQAEnv
+    from sat_env.envs.qa_env import SATQAEnv
+    from sat_env.tasks.questions import MAX_LABEL_LAG, TARGET_PATIENCE
 
     env = SATQAEnv(families=("count",), size=96, num_questions=2, houses=[1])
+    st = env._stream  # the env's question loop
     labels = ("0", "1", "2")
-    env._targets["count"] = "2"
+    st._targets["count"] = "2"
     for _ in range(TARGET_PATIENCE):
-        env._failed_here = set()  # a new house each time
-        env._slot_failed("count", was_owed=False)
-    assert env._targets["count"] is None
+        st._failed_here = set()  # a new house each time
+        st._slot_failed("count", was_owed=False)
+    assert st._targets["count"] is None
     rng = np.random.default_rng(0)
 
     def share_of_2(asked):
-        env._asked_labels["count"] = asked
-        draws = [env._draw_target("count", labels, rng) for _ in range(3000)]
+        st._asked_labels["count"] = asked
+        draws = [st._draw_target("count", labels, rng) for _ in range(3000)]
         return draws.count("2") / len(draws)
 
     assert abs(share_of_2({"0": 5, "1": 5, "2": 5}) - 1 / 3) < 0.03  # level: uniform
     assert abs(share_of_2({"0": 5, "1": 5, "2": 3}) - 3 / 5) < 0.03  # weights 1, 1, 1 + 2
     assert abs(share_of_2({"0": 50, "1": 50}) - (1 + MAX_LABEL_LAG) / (3 + MAX_LABEL_LAG)) < 0.03  # capped
     env.reset(seed=0)  # a seeded reset starts afresh
-    assert env._asked_labels["count"] == {env.privileged()["qa"].label: 1}
+    assert st._asked_labels["count"] == {env.privileged()["qa"].label: 1}
     env.close()

@@ -28,7 +28,7 @@ def run(families, seed=11, questions=4):
             qas.append((qa.family, qa.question, qa.answer, json.dumps(qa.truth, sort_keys=True, default=str)))
             if not env.next_question():
                 break
-        out.append((info["scene_id"], [(p.x, p.z, p.yaw, p.horizon) for p in env._views], qas))
+        out.append((info["scene_id"], [(p.x, p.z, p.yaw, p.horizon) for p in env._stream._views], qas))
     env.close()
     return out
 

@@ -88,7 +88,7 @@ def test_sat_audit_small(tmp_path):
 
 
 def test_audit_rates_and_free_form_metric_questions(tmp_path):
-    from qa.audit import run_audit
+    from sat_env.tasks.audit import run_audit
 
     rows = {r["family"]: r for r in run_audit(240, ["left_right", "metric_size"], size=64)}
     for r in rows.values():
