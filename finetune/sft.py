@@ -23,8 +23,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from finetune.infer import RUN_FILE, Predictor, load_model, pick_device
+from finetune.benchmark_data import BENCHMARKS
+from finetune.evaluate import score, table
+from finetune.infer import RUN_FILE, Predictor, is_small, load_model, pick_device
 from finetune.sft_data import SampleOrder, collate, export_format, export_samples, export_split, instruct_samples
+from finetune.stream import EnvStream, parse_stream
+from finetune.tiny import TinyConfig, build_tiny
 from sat_env.errors import ConfigError
 from sat_env.export.formats import FORMATS
 from sat_env.progress import ProgressBar
@@ -138,8 +142,6 @@ class SFTConfig:
 
     def _small(self) -> bool:
         """SAT-Small, new (``small``) or a trained one to continue from (e.g. the next stage of a curriculum)."""
-        from finetune.infer import is_small
-
         return self.model == "small" or is_small(self.model)
 
     def resolved_lr(self) -> float:
@@ -159,8 +161,6 @@ class SFTConfig:
 
 
 def _check(cfg: SFTConfig) -> None:
-    from finetune.stream import parse_stream
-
     if cfg.model not in FROM_SCRATCH and not Path(cfg.model).is_dir():
         raise ConfigError(f"model directory {cfg.model} does not exist: pass a local Hugging Face checkpoint "
                           "directory (downloaded beforehand; SAT-Env never fetches weights), --model small or "
@@ -225,8 +225,6 @@ def _small_base(cfg: SFTConfig, out: Path, samples) -> Path:
 def _tiny_base(cfg: SFTConfig, out: Path, samples) -> Path:
     """Build (once) the tiny model whose tokenizer is trained on the data's prompts and answers (in the tiny chat
     template's layout, so its merges cover the rendered text)."""
-    from finetune.tiny import TinyConfig, build_tiny
-
     base = out / "base"
     if (base / "config.json").is_file():
         return base
@@ -286,8 +284,6 @@ def _prepare_out(cfg: SFTConfig, resume: bool) -> Path:
 
 def _source(cfg: SFTConfig):
     """(samples, stream): the export's samples (stream None) or an env: stream (samples None)."""
-    from finetune.stream import EnvStream, parse_stream
-
     spec = parse_stream(cfg.data)
     if spec is not None:
         return None, EnvStream(**spec, size=cfg.render_size(), seed=cfg.seed, split="train",
@@ -477,7 +473,6 @@ def _eval_items(root: Path, limit: int) -> list:
     answers are scored by `sat evaluate`)."""
     from itertools import islice
 
-    from finetune.benchmark_data import BENCHMARKS
 
     if not root.is_dir():
         raise ConfigError(f"--eval-data {root} does not exist: export a held-out split, e.g. `sat export --split val`")
@@ -486,8 +481,6 @@ def _eval_items(root: Path, limit: int) -> list:
 
 def _accuracy(model, processor, items: list) -> dict:
     """Greedy-decoding accuracy on multiple-choice QAs, overall and per family, scored by `sat evaluate`'s code."""
-    from finetune.evaluate import score, table
-
     predictor = Predictor(None, model=model, processor=processor)
     rows = table(score(items, predictor.generate, progress=False))
     overall = next(r for r in rows if r["task"] == "all")

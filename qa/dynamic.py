@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from qa import balance
 from qa import marks as mk
 from qa import visibility as vis
-from qa.balance import label_prior
 from qa.context import QAContext, category_name
 from qa.core import (
     BEARING_MARGIN,
@@ -548,7 +548,7 @@ GOAL_K = (20, 30, 40)
 
 def goal_turn_k() -> dict[int, float]:
     """k -> share of left/right goal_aiming answers with that k (qa/data/label_prior.json; uniform if absent)."""
-    counts = {int(k): n for k, n in label_prior().get("goal_aiming", {}).get("turn_k", {}).items() if int(k) in GOAL_K}
+    counts = {int(k): n for k, n in balance.label_prior().get("goal_aiming", {}).get("turn_k", {}).items() if int(k) in GOAL_K}
     total = sum(counts.values())
     if not total:
         return {k: 1 / len(GOAL_K) for k in GOAL_K}
