@@ -74,7 +74,8 @@ def evaluate(agent_spec: str, env_id: str, episodes: int = 20, env_kwargs: dict 
         agent_spec: random, random-walk (ObjectNav, never Done), forward (ObjectNav: ahead, turning while blocked),
             scan-walker (ObjectNav: the model policy's movement rule without a model: forward plus look-arounds),
             oracle-answers (that rule with truthful answers), oracle, ppo:PATH (a model.zip or its folder; actions
-            sampled with the seed), ppo-greedy:PATH (argmax actions) or model:PATH[@ADAPTER] (a fine-tuned VLM:
+            sampled with the seed; stable-baselines3 unpickles model.zip, which can run code: only load a model you
+            trust), ppo-greedy:PATH (argmax actions) or model:PATH[@ADAPTER] (a fine-tuned VLM:
             answers QA envs; in ObjectNav asks the nav_visible, nav_stop and nav_direction questions each step).
         env_id: environment id.
         episodes: episodes to run.

@@ -159,6 +159,8 @@ class PPOAgent:
 
     @classmethod
     def load(cls, path: str | os.PathLike, env, deterministic: bool = False, seed: int = 0) -> "PPOAgent":
+        """Load ``model.zip`` (or its folder). stable-baselines3's format unpickles Python objects (the policy
+        class, schedules), so loading a file can run code: only load models you trained or trust."""
         _require_sb3()
         from stable_baselines3 import PPO
 

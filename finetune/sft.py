@@ -13,6 +13,7 @@ The result in OUT loads with plain transformers / peft code (see the README).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import math
@@ -26,11 +27,20 @@ from pathlib import Path
 from finetune.benchmark_data import BENCHMARKS
 from finetune.evaluate import score, table
 from finetune.infer import RUN_FILE, Predictor, is_small, load_model, pick_device
-from finetune.sft_data import SampleOrder, collate, export_format, export_samples, export_split, instruct_samples
+from finetune.sft_data import (
+    SampleOrder,
+    check_images,
+    collate,
+    export_format,
+    export_samples,
+    export_split,
+    instruct_samples,
+)
 from finetune.stream import EnvStream, parse_stream
 from finetune.tiny import TinyConfig, build_tiny
 from sat_env.errors import ConfigError
 from sat_env.export.formats import FORMATS
+from sat_env.export.records import atomic_text
 from sat_env.progress import ProgressBar
 from sat_env.splits import SPLITS
 from sat_env.tracking import WANDB_MODES, wandb_run
@@ -338,7 +348,12 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
     _check(cfg)
     samples, stream = _source(cfg)
     instruct = instruct_samples(cfg.mix_instruct, cfg.mix_image_root) if cfg.mix_instruct else []
+    if samples is not None:  # every image readable, before anything is written
+        check_images(samples + instruct, f"{cfg.data}" + (f" and {cfg.mix_instruct}" if instruct else ""),
+                     progress=progress)
     out = _prepare_out(cfg, resume)  # after every input check: a bad input leaves nothing behind
+    if not (out / RUN_FILE).is_file():  # first thing written: from here on the folder is a run --resume continues
+        atomic_text(out / RUN_FILE, json.dumps({"config": dataclasses.asdict(cfg), "status": "starting"}, indent=1))
     method = cfg.resolved_method()
     small = cfg._small()
     if cfg.model == "tiny" and method == "lora":
@@ -379,8 +394,9 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
 
     step = 0
     cps = _checkpoints(out) if resume else []
+    rng_state = None
     if cps:
-        step = _load_checkpoint(cps[-1], model, opt, sched)
+        step, rng_state = _load_checkpoint(cps[-1], model, opt, sched)
         _trim_metrics(out / "metrics.jsonl", step)
         print(f"resuming from {cps[-1]} (step {step} of {total})", file=sys.stderr)
     run_info = {"base_model": str(base), "method": method, "format": "stream" if stream else export_format(
@@ -408,6 +424,16 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
     batches = _batches(samples, stream, instruct, order, step * per_step, cfg.batch_size, small)
     losses, tokens, seen, t0 = [], 0, 0, time.monotonic()
     stopped_early = False
+    # Dropout (LoRA's, the models' own) draws from torch's global generators: seed them for the run, checkpoint their
+    # state and restore it on resume (so runs repeat and resume exactly), and give the caller's back afterwards.
+    rng_scope = contextlib.ExitStack()
+    rng_scope.enter_context(torch.random.fork_rng(devices=[torch.device(device).index or 0]
+                                                  if device.startswith("cuda") else []))
+    torch.manual_seed(cfg.seed)
+    if rng_state is not None:
+        torch.set_rng_state(rng_state["cpu"])
+        if rng_state["cuda"] and device.startswith("cuda"):
+            torch.cuda.set_rng_state_all(rng_state["cuda"])
     try:
         while step < total:
             if cfg.max_minutes is not None and time.monotonic() - t0 > 60 * cfg.max_minutes:
@@ -465,6 +491,7 @@ def train(cfg: SFTConfig, resume: bool = False, progress: bool = True) -> dict:
         bar.close()
         if run is not None:
             run.finish()
+        rng_scope.close()
     return summary
 
 
@@ -472,7 +499,6 @@ def _eval_items(root: Path, limit: int) -> list:
     """Up to ``limit`` multiple-choice QAs of a held-out export, images left encoded until asked (free-form metric
     answers are scored by `sat evaluate`)."""
     from itertools import islice
-
 
     if not root.is_dir():
         raise ConfigError(f"--eval-data {root} does not exist: export a held-out split, e.g. `sat export --split val`")
@@ -513,6 +539,8 @@ def _save_checkpoint(out: Path, step: int, model, opt, sched) -> None:
     # buffers training changes (BatchNorm's running statistics in SAT-Small)
     torch.save(_train_state(model), tmp / "weights.pt")
     torch.save({"optimizer": opt.state_dict(), "scheduler": sched.state_dict()}, tmp / "optim.pt")
+    torch.save({"cpu": torch.get_rng_state(),
+                "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_initialized() else []}, tmp / "rng.pt")
     (tmp / "state.json").write_text(json.dumps({"step": step}))
     os.replace(tmp, d)  # complete or absent: a kill mid-save leaves only a .partial the next save replaces
     for old in _checkpoints(out)[:-KEEP_CHECKPOINTS]:
@@ -527,18 +555,37 @@ def _train_state(model) -> dict:
     return state
 
 
-def _load_checkpoint(d: Path, model, opt, sched) -> int:
-    import torch
+def _load_checkpoint(d: Path, model, opt, sched) -> tuple[int, dict | None]:
+    """Load a checkpoint into the model, optimizer and scheduler; (its step, the RNG state it saved or None)."""
 
-    state = torch.load(d / "weights.pt", weights_only=True)
+    state = _load_tensors(d / "weights.pt")
     if set(state) != set(_train_state(model)):
         raise ConfigError(f"checkpoint {d} does not match this model's trainable weights: resume with the same "
                           "--model and method, or start a new --out")
     model.load_state_dict(state, strict=False)
-    st = torch.load(d / "optim.pt", weights_only=False)
+    st = _load_tensors(d / "optim.pt")
     opt.load_state_dict(st["optimizer"])
     sched.load_state_dict(st["scheduler"])
-    return int(json.loads((d / "state.json").read_text())["step"])
+    # checkpoints written before the RNG state was saved resume with the run's seed
+    rng = _load_tensors(d / "rng.pt") if (d / "rng.pt").is_file() else None
+    return int(json.loads((d / "state.json").read_text())["step"]), rng
+
+
+def _load_tensors(path: Path):
+    """A checkpoint file, read as tensors and plain containers only (``weights_only``): a checkpoint folder may come
+    from anyone, and unpickling would run any code planted in it."""
+    import pickle
+
+    import torch
+
+    try:
+        return torch.load(path, weights_only=True)
+    except pickle.UnpicklingError as e:
+        raise ConfigError(f"{path} holds more than tensors (refusing to unpickle it: it could run code): delete "
+                          f"{path.parent} to resume from the checkpoint before it, or start a new --out") from e
+    except (RuntimeError, EOFError) as e:
+        raise ConfigError(f"{path} is unreadable ({e}): delete {path.parent} to resume from the checkpoint before "
+                          "it, or start a new --out") from e
 
 
 def _finish(out: Path, model, processor, method: str, run_info: dict, losses: list) -> dict:

@@ -7,8 +7,10 @@ SAT's released loader trained on the whole sequence and, in places, on the wrong
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from finetune.chat import processor_images, render
 from qa.prompts import sat_prompt
 from sat_env.errors import ConfigError
 from sat_env.export import iter_records, open_image
+from sat_env.progress import ProgressBar
 
 IGNORE = -100  # label value the loss skips
 
@@ -74,6 +77,56 @@ def export_samples(root, fmt: str, split: str) -> list[Sample]:
         out.append(Sample(tuple(rec["images"]), sat_prompt(rec["question"], rec["answers"]), rec["correct_answer"],
                           rec["family"], tuple(rec["answers"]) if len(rec["answers"]) > 1 else ()))
     return out
+
+
+_TRAILERS = {b"\xff\xd8": (b"\xff\xd9",), b"\x89P": (b"IEND\xaeB`\x82",)}  # JPEG / PNG: how a whole file ends
+
+
+def image_problem(ref) -> str | None:
+    """Why an image reference (a path, or encoded bytes) cannot be trained on, or None: missing, empty, not an image
+    PIL reads, or a JPEG / PNG cut short (its end marker missing: a truncated copy)."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        data = ref if isinstance(ref, (bytes, bytearray)) else Path(ref).read_bytes()
+    except FileNotFoundError:
+        return "missing"
+    except OSError as e:
+        return f"unreadable ({e.strerror or e})"
+    if not data:
+        return "empty"
+    ends = _TRAILERS.get(bytes(data[:2]))
+    if ends and not any(bytes(data[-12:]).rstrip(b"\0").endswith(e) for e in ends):
+        return "truncated"
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            im.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
+        return f"not a readable image ({e})"
+    return None
+
+
+def check_images(samples: list[Sample], source: str, progress: bool = False) -> None:
+    """Refuse a training set that cannot be trained on to the end: no samples, or any image missing or unreadable
+    (found now, not at the step that first draws it, after checkpoints were written)."""
+    if not samples:
+        raise ConfigError(f"{source} holds no training samples: export some QAs first (`sat export`), or check "
+                          "--families / --split")
+    refs = {r for s in samples for r in s.images if isinstance(r, (str, os.PathLike))}
+    blobs = [r for s in samples for r in s.images if isinstance(r, (bytes, bytearray))]
+    bar = ProgressBar(len(refs) + len(blobs), enabled=progress and len(refs) + len(blobs) > 2000, unit="image")
+    bad = []
+    for ref in [*sorted(map(str, refs)), *blobs]:
+        why = image_problem(ref)
+        if why:
+            bad.append((ref if isinstance(ref, str) else "an embedded image", why))
+        bar.update(1)
+    bar.close()
+    if bad:
+        shown = "; ".join(f"{r} ({w})" for r, w in bad[:3])
+        raise ConfigError(f"{len(bad)} of {len(refs) + len(blobs)} images of {source} cannot be read: {shown}"
+                          f"{' ...' if len(bad) > 3 else ''}. `sat stats DIR --verify` lists what differs from the "
+                          "export's manifest; `sat export ... --resume` makes failing shards again")
 
 
 _MIX_HELP = ('expected LLaVA-665K\'s format: a JSON list of {"id": ..., "image": "relative/path.jpg" (optional), '

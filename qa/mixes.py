@@ -13,6 +13,8 @@ mixes them with anything else.
 
 from __future__ import annotations
 
+import math
+
 from sat_env.errors import ConfigError
 
 SAT_STATIC = ("count", "closer_to_camera", "front_behind", "left_right", "above_below", "taller_height",
@@ -59,7 +61,11 @@ def resolve_mix(mix=None, families=None, available=None) -> dict[str, float]:
         if unknown and explicit:
             raise ConfigError(f"unknown question families {unknown}; available: {sorted(available)}")
         weights = {f: w for f, w in weights.items() if f in available}
-    if not weights or any(w < 0 for w in weights.values()) or sum(weights.values()) <= 0:
-        raise ConfigError(f"a mix needs positive weights, got {weights}")
+    bad = {f: w for f, w in weights.items()
+           if isinstance(w, bool) or not isinstance(w, (int, float)) or not math.isfinite(w) or w < 0}
+    if bad:
+        raise ConfigError(f"mix weights must be finite non-negative numbers; got {bad}")
+    if not weights or sum(weights.values()) <= 0:
+        raise ConfigError(f"a mix needs at least one positive weight, got {weights}")
     total = sum(weights.values())
     return {f: w / total for f, w in sorted(weights.items())}

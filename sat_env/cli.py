@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 from sat_env.backends.base import SIZE_RANGE
 from sat_env.configargs import add_config_arguments, add_function_arguments, call_with_args, config_from_args
 from sat_env.errors import ConfigError, SatEnvError
@@ -185,6 +183,18 @@ def cmd_export(args) -> int:
 
 def cmd_stats(args) -> int:
     from finetune.stats import export_stats, write_chart
+    from sat_env.export.integrity import verify_export
+
+    if args.verify:
+        problems = verify_export(args.dir)
+        for p in problems:
+            print(f"verify: {p}")
+        if problems:
+            print(f"verify: {len(problems)} problem(s) in {args.dir}: it is not what its manifest describes; "
+                  "re-export it, or finish it with `sat export ... --resume` (which redoes failing shards)",
+                  file=sys.stderr)
+            return 1
+        print(f"verify: every file of {args.dir} matches its manifest (size and sha256)")
 
     st = export_stats(args.dir)
     for split, fams in st["splits"].items():
@@ -334,6 +344,8 @@ def _opts_export(x):
 def _opts_stats(st):
     st.add_argument("dir", help="export folder")
     st.add_argument("--chart", help="chart PNG path (default DIR/stats.png)")
+    st.add_argument("--verify", action="store_true", help="first check every file against the manifest (size and "
+                    "sha256), e.g. after copying the export to another machine; exit 1 if any differs")
 
 
 def _opts_browse(b):
@@ -452,6 +464,12 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return p
 
 
+RESUME_HINT = {
+    "export": "; the finished shards are kept: run the same command with --resume to finish",
+    "finetune": "; the last checkpoint is kept: run the same command with --resume to continue",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(next((a for a in argv if a in COMMANDS), None) or "")
@@ -463,6 +481,14 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except SatEnvError as e:
         print(f"sat {args.command}: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"\nsat {args.command}: interrupted{RESUME_HINT.get(args.command, '')}", file=sys.stderr)
+        return 130
+    except OSError as e:  # a full disk, a folder that cannot be written, an unreadable file: one line, not a traceback
+        where = f" ({e.filename})" if e.filename else ""
+        print(f"sat {args.command}: error: {e.strerror or e}{where}{RESUME_HINT.get(args.command, '')}",
+              file=sys.stderr)
         return 2
 
 

@@ -32,3 +32,7 @@ class RendererUnavailableError(SatEnvError, RuntimeError):
 
 class BackendError(SatEnvError, RuntimeError):
     """A backend was used wrongly (e.g. rendering before a house is loaded)."""
+
+
+class ExportError(SatEnvError, RuntimeError):
+    """An export could not finish (a worker died, ...); the finished shards are kept for --resume."""

@@ -28,6 +28,7 @@ from sat_env.errors import ConfigError
 from sat_env.scene import load_house
 from sat_env.scene.config import HouseConfig
 from sat_env.scene.procthor import expand_house_sources
+from sat_env.scene.validate import warn_geometry
 from sat_env.tasks.questions import HouseCache
 
 HOUSES_HELP = ('a non-empty list of house dicts, house JSON paths, non-negative int seeds and/or '
@@ -49,6 +50,8 @@ class SatEnv(gym.Env):
         self._backend = None
         self._house_cache = HouseCache(self.house_cache_size)
         self._loaded_key = None
+        self._checked_houses: set = set()  # given houses whose geometry was checked
+        self._closed = False
 
     # --- argument checks: one rule each, the same in every env ---------------------------------------------------
     @staticmethod
@@ -124,17 +127,28 @@ class SatEnv(gym.Env):
         cache keeps the `keep` (default ``house_cache_size``) most recently used houses."""
         return self._house_cache.get(seed, config, keep)
 
-    def load_house(self, key, house: dict, scene=None, force: bool = False) -> None:
+    def load_house(self, key, house: dict, scene=None, force: bool = False, given: bool = False) -> None:
         """Load a house into the backend unless the house under `key` is loaded already (or `force`); a fresh scene
-        is taken over, not rebuilt."""
+        is taken over, not rebuilt. A `given` house (from the user, not generated) has its geometry checked the
+        first time (HouseGeometryWarning)."""
         if force or key != self._loaded_key or self._backend.scene is None:
             load_into(self._backend, house, scene)
             self._loaded_key = key
+            if given and key not in self._checked_houses:
+                self._checked_houses.add(key)
+                warn_geometry(self._backend.scene, f"houses entry {key}")
+
+    def check_open(self) -> None:
+        """Refuse to run a closed env (its backend is gone)."""
+        if self._closed:
+            raise gym.error.ClosedEnvironmentError(f"this {type(self).__name__} was closed: make a new env "
+                                                   "(gym.make(...)) to go on")
 
     def make_env_backend(self, name: str, **kwargs):
         return make_backend(self.check_backend(name), **kwargs)
 
     def close(self) -> None:
+        self._closed = True
         if getattr(self, "_backend", None) is not None:
             self._backend.close()
             self._backend = None

@@ -359,10 +359,12 @@ class ObjectNavEnv(SatEnv):
 
     def _load(self, key) -> None:
         if key != self._loaded_key:
-            self.load_house(key, *self._house(key))  # a fresh scene is taken over, not rebuilt
+            # a fresh scene is taken over, not rebuilt; a house the user gave has its geometry checked
+            self.load_house(key, *self._house(key), given=isinstance(key, tuple) and key[0] == "dict")
 
     # --- reset --------------------------------------------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        self.check_open()
         super().reset(seed=seed)
         options = dict(options or {})
         unknown = set(options) - {"episode", "target", "house_seed"}
@@ -492,6 +494,7 @@ class ObjectNavEnv(SatEnv):
 
     # --- step ---------------------------------------------------------------------------------------------------
     def step(self, action):
+        self.check_open()
         if self._ep is None:
             raise gym.error.ResetNeeded("call reset() before step()")
         if self._done:

@@ -121,6 +121,7 @@ class SATQAEnv(SatEnv):
         self._qa = None
 
     def reset(self, *, seed: int | None = None, options: dict | None = None):
+        self.check_open()
         super().reset(seed=seed)
         stream = self._stream
         if seed is not None:  # a seeded reset starts afresh: same seed, same episode
@@ -136,6 +137,7 @@ class SATQAEnv(SatEnv):
         return self._obs(), self._info()
 
     def step(self, action):
+        self.check_open()
         if self._qa is None:
             raise gym.error.ResetNeeded("call reset() before step()")
         if not self.action_space.contains(action):
@@ -154,6 +156,7 @@ class SATQAEnv(SatEnv):
         sampled in this house."""
         if self._qa is None:
             raise gym.error.ResetNeeded("call reset() before next_question()")
+        self.check_open()
         more = self._stream.next()
         self._qa = self._stream.qa
         return more

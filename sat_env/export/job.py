@@ -7,10 +7,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import multiprocessing as mp
 import os
 import shutil
+import sys
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -20,8 +24,9 @@ from qa.mixes import resolve_mix
 from qa.sampler import load_families
 from sat_env import __version__
 from sat_env.backends.base import SIZE_RANGE
-from sat_env.errors import ConfigError
+from sat_env.errors import ConfigError, ExportError
 from sat_env.export.formats import FORMATS, get_format
+from sat_env.export.integrity import LOCK_FILE, ExportLock, entry_problems, file_digest, read_json
 from sat_env.export.records import atomic_text
 from sat_env.progress import ProgressBar
 from sat_env.splits import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE, SPLITS
@@ -228,10 +233,12 @@ def write_shard(cfg_dict: dict, k: int, progress=None) -> dict:
         h.update(name.encode())
         h.update(data)
     sums = {files["images"]: h.hexdigest()}
+    sizes = {files["images"]: sum(len(b) for r in records for _, b in r["images"])}
     for kind in [f for f in files if f != "images"]:
         data = get_format(kind).encode(records)
         (tmp / kind).write_bytes(data)
         sums[files[kind]] = hashlib.sha256(data).hexdigest()
+        sizes[files[kind]] = len(data)
     for kind, rel in files.items():
         dst = root / rel
         dst.parent.mkdir(parents=True, exist_ok=True)
@@ -239,27 +246,38 @@ def write_shard(cfg_dict: dict, k: int, progress=None) -> dict:
     marker = {"shard": k, "split": cfg.split, "records": len(records),
               "families": dict(sorted(Counter(r["family"] for r in records).items())),
               "labels": dict(sorted(Counter(f"{r['family']}:{r['label']}" for r in records).items())),
-              "sha256": sums}
+              "sha256": sums, "bytes": sizes}
     m = root / marker_path(cfg, k)
-    m.parent.mkdir(parents=True, exist_ok=True)
-    m.with_suffix(".tmp").write_text(json.dumps(marker, indent=1, sort_keys=True) + "\n")
-    os.replace(m.with_suffix(".tmp"), m)
+    atomic_text(m, json.dumps(marker, indent=1, sort_keys=True) + "\n")
     shutil.rmtree(tmp, ignore_errors=True)
     return marker
 
 
 # --- the job ------------------------------------------------------------------------------------------------------
-def prepare(cfg: ExportConfig, resume: bool) -> list[int]:
-    """Check the output folder, record the config, and return the shards still to make."""
-    cfg.check()
+LEFTOVERS = {"export_config.tmp", LOCK_FILE, ".partial"}  # what a run that never got going may leave
+
+
+def check_out(cfg: ExportConfig) -> None:
+    """Refuse an --out that is a file or a foreign non-empty folder, before anything is written there."""
     root = Path(cfg.out)
-    conf = root / "export_config.json"
     if root.exists() and not root.is_dir():
         raise ConfigError(f"--out {root} is a file: pass a folder")
-    if root.is_dir() and any(root.iterdir()):
-        if not conf.is_file():
-            raise ConfigError(f"{root} is not empty and is not a SAT-Env export: choose an empty or new --out folder")
-        old = json.loads(conf.read_text())
+    if root.is_dir() and not (root / "export_config.json").is_file() and \
+            any(p.name not in LEFTOVERS for p in root.iterdir()):
+        raise ConfigError(f"{root} is not empty and is not a SAT-Env export: choose an empty or new --out folder")
+
+
+def prepare(cfg: ExportConfig, resume: bool, report=None) -> list[int]:
+    """Check the output folder (under its lock), record the config, verify the shards already made (with `resume`)
+    and return the shards still to make. `report(message)` hears about every shard that failed verification."""
+    root = Path(cfg.out)
+    check_out(cfg)
+    conf = root / "export_config.json"
+    if conf.is_file():
+        old = read_json(conf)
+        if old is None:
+            raise ConfigError(f"{conf} is unreadable (truncated?): this export's settings are lost; use a new --out "
+                              "folder")
         old.setdefault("backend", "embedded")  # exports written before the option existed
         new = cfg.identity()
         if old != new:
@@ -280,17 +298,28 @@ def prepare(cfg: ExportConfig, resume: bool) -> list[int]:
             done = (root / "manifest.json").is_file()
             raise ConfigError(f"{root} already holds {'a finished' if done else 'an unfinished'} export of this "
                               f"config: {'use a new --out folder' if done else 'pass --resume to finish it'}")
-    root.mkdir(parents=True, exist_ok=True)
-    if not conf.is_file():
-        conf.with_suffix(".tmp").write_text(json.dumps(cfg.identity(), indent=1, sort_keys=True) + "\n")
-        os.replace(conf.with_suffix(".tmp"), conf)
+    else:
+        try:
+            atomic_text(conf, json.dumps(cfg.identity(), indent=1, sort_keys=True) + "\n")
+        finally:
+            conf.with_name(conf.name + ".tmp").unlink(missing_ok=True)  # a full disk leaves no half-written file
     shutil.rmtree(root / ".partial", ignore_errors=True)
-    (root / "manifest.json").unlink(missing_ok=True)  # rewritten when the export completes
     todo = []
     for k in range(cfg.n_shards):
-        if not (root / marker_path(cfg, k)).is_file():
-            clear_shard(root, cfg, k)
-            todo.append(k)
+        m = root / marker_path(cfg, k)
+        if m.is_file():
+            marker = read_json(m)
+            problems = ["its marker is unreadable"] if marker is None or "sha256" not in marker else \
+                entry_problems(root, marker["sha256"], marker.get("bytes"))
+            if not problems:
+                continue
+            if report:
+                report(f"shard {k}: {'; '.join(problems[:3])}{' ...' if len(problems) > 3 else ''}: making it again")
+            m.unlink()
+        clear_shard(root, cfg, k)
+        todo.append(k)
+    if todo:  # the manifest no longer describes the folder; the finished export's new one replaces it atomically
+        (root / "manifest.json").unlink(missing_ok=True)
     return todo
 
 
@@ -304,36 +333,55 @@ def _init_worker():
 
 def run_export(cfg: ExportConfig, workers: int = 1, engine: str = "local", resume: bool = False,
                progress: bool = True) -> dict:
-    """Run (or finish, with `resume`) an export; returns the manifest."""
+    """Run (or finish, with `resume`) an export; returns the manifest. The folder is locked for the run (a second
+    run on it is refused); with `resume`, the shards already made are verified and any that fail are made again."""
     if workers < 1:
         raise ConfigError(f"--workers must be >= 1, got {workers}")
     if engine not in ("local", "ray"):
         raise ConfigError(f"--engine must be local or ray, got {engine!r}")
-    todo = prepare(cfg, resume)
-    total = sum(cfg.shard_count(k) for k in todo)
-    bar = ProgressBar(total, enabled=progress)
-    t0 = time.monotonic()
-    cd = asdict(cfg)
-    if engine == "ray":
-        _run_ray(cd, todo, bar)
-    elif workers == 1:
-        for k in todo:
-            write_shard(cd, k, progress=bar.update)
-    else:
-        import multiprocessing as mp
-
-        # spawn: a GL context does not survive fork (see README, Processes and threads)
-        with mp.get_context("spawn").Pool(workers, initializer=_init_worker) as pool:
-            for marker in pool.imap_unordered(_write_shard_star, [(cd, k) for k in todo]):
-                bar.update(marker["records"])
-    bar.close()
-    manifest = finalize(cfg)
+    cfg.check()
+    check_out(cfg)
+    root = Path(cfg.out)
+    root.mkdir(parents=True, exist_ok=True)
+    with ExportLock(root):
+        todo = prepare(cfg, resume, report=lambda msg: print(f"resume: {msg}", file=sys.stderr))
+        total = sum(cfg.shard_count(k) for k in todo)
+        bar = ProgressBar(total, enabled=progress)
+        t0 = time.monotonic()
+        cd = asdict(cfg)
+        try:
+            if engine == "ray":
+                _run_ray(cd, todo, bar)
+            elif workers == 1:
+                for k in todo:
+                    write_shard(cd, k, progress=bar.update)
+            else:
+                _run_local(cd, todo, workers, bar)
+        finally:
+            bar.close()
+        manifest = finalize(cfg)
     manifest["seconds"] = round(time.monotonic() - t0, 2)
     return manifest
 
 
-def _write_shard_star(args):
-    return write_shard(*args)
+def _run_local(cfg_dict: dict, todo: list[int], workers: int, bar) -> None:
+    """Shards in `workers` spawned processes (a GL context does not survive fork: see README, Processes and threads).
+    A worker that dies (the out-of-memory killer, a signal) fails the run at once instead of leaving it waiting."""
+    ctx = mp.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker) as pool:
+        futures = {pool.submit(write_shard, cfg_dict, k): k for k in todo}
+        try:
+            for fut in as_completed(futures):
+                bar.update(fut.result()["records"])
+        except BaseException as e:  # a failed shard or Ctrl-C: no new shard starts
+            pool.shutdown(wait=False, cancel_futures=True)
+            if not isinstance(e, BrokenProcessPool):
+                raise
+            left = sorted(k for f, k in futures.items() if not (f.done() and not f.exception()))
+            raise ExportError(f"a worker process died (killed by a signal; out of memory?) with shard(s) "
+                              f"{', '.join(map(str, left[:8]))}{' ...' if len(left) > 8 else ''} unfinished; the "
+                              "finished shards are kept: run the same command with --resume (fewer --workers if "
+                              "memory is short)") from None
 
 
 def _run_ray(cfg_dict: dict, todo: list[int], bar) -> None:
@@ -373,7 +421,10 @@ def finalize(cfg: ExportConfig) -> dict:
                                "house_seeds": [SPLIT_HOUSE_BASE[cfg.split],
                                                SPLIT_HOUSE_BASE[cfg.split] + cfg.n_shards * HOUSES_PER_SHARD]}},
         "families": dict(sorted(fam.items())), "labels": dict(sorted(labels.items())),
-        "shards": [{"shard": m["shard"], "records": m["records"], "sha256": m["sha256"]} for m in markers],
+        "shards": [{"shard": m["shard"], "records": m["records"], "sha256": m["sha256"],
+                    **({"bytes": m["bytes"]} if "bytes" in m else {})} for m in markers],
+        "merged": {rel: dict(zip(("bytes", "sha256"), file_digest(root / rel)))
+                   for rel in (get_format(f).merged_path(cfg.split) for f in cfg.formats) if rel},
     }
     atomic_text(root / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     shutil.rmtree(root / ".partial", ignore_errors=True)

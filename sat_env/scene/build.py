@@ -18,6 +18,7 @@ from sat_env.scene.structure import (
     room_at,
     wall_thickness,
 )
+from sat_env.scene.validate import check_schema
 
 AGENT_HEIGHT = 1.8  # objects whose vertical extent lies above this do not block the agent
 
@@ -142,7 +143,9 @@ def object_solids(rec: ObjectRecord, catalog: Catalog) -> Solids:
 
 
 def build_scene(house: dict, catalog: Catalog | None = None) -> Scene:
-    """Build solids, object records, lights, obstacles and the navigation grid of a house dict."""
+    """Build solids, object records, lights, obstacles and the navigation grid of a house dict (HouseFormatError
+    naming the first problem if it does not follow the house schema)."""
+    check_schema(house)
     catalog = catalog or load_catalog()
     table = InstanceTable()
     structure, rooms, obstacles = build_structure(house, table)

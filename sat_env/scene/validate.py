@@ -3,6 +3,8 @@ which every room and every object can be reached."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from sat_env.errors import GenerationError, HouseFormatError
@@ -11,6 +13,49 @@ from sat_env.scene.geometry import BOX, Solids
 from sat_env.scene.navgrid import REACH_DISTANCE, points_in_polygon, rect_distance
 
 TOL = 1e-4  # metres: overlaps smaller than this are touching, not interpenetrating
+
+
+def _self_crossing(pts: list[tuple[float, float]]) -> tuple[int, int] | None:
+    """The first pair of non-adjacent edges of a closed polygon that touch or cross, or None (a simple polygon)."""
+    n = len(pts)
+
+    def orient(a, b, c):
+        v = (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+        return 0 if abs(v) < 1e-12 else (1 if v > 0 else -1)
+
+    def on(a, b, c):  # c on segment ab, given collinear
+        return min(a[0], b[0]) - 1e-12 <= c[0] <= max(a[0], b[0]) + 1e-12 and \
+            min(a[1], b[1]) - 1e-12 <= c[1] <= max(a[1], b[1]) + 1e-12
+
+    for i in range(n):
+        a, b = pts[i], pts[(i + 1) % n]
+        for j in range(i + 2, n):
+            if i == 0 and j == n - 1:  # the closing edge is adjacent to the first
+                continue
+            c, d = pts[j], pts[(j + 1) % n]
+            o1, o2, o3, o4 = orient(a, b, c), orient(a, b, d), orient(c, d, a), orient(c, d, b)
+            if (o1 != o2 and o3 != o4) or (o1 == 0 and on(a, b, c)) or (o2 == 0 and on(a, b, d)) or \
+                    (o3 == 0 and on(c, d, a)) or (o4 == 0 and on(c, d, b)):
+                return i, j
+    return None
+
+
+class HouseGeometryWarning(UserWarning):
+    """A house given by the user has geometry problems (objects in walls or in each other, unreachable rooms or
+    objects, floating objects): questions and episodes in it may be wrong where the problems are."""
+
+
+def warn_geometry(scene, label: str) -> list[str]:
+    """Check a built scene that SAT-Env did not generate (generated ones are valid by construction) and warn
+    (HouseGeometryWarning) with its problems; returns them."""
+    problems = geometry_problems(scene)
+    if problems:
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        warnings.warn(HouseGeometryWarning(
+            f"{label}: {'; '.join(problems[:5])}{more}. Questions or episodes that involve these objects may be "
+            "wrong: fix the house, or leave it out of houses=; `sat scene --procthor FILE --index N` lists the "
+            "problems of a ProcTHOR house"), stacklevel=3)
+    return problems
 
 
 def check_schema(house) -> None:
@@ -31,6 +76,13 @@ def check_schema(house) -> None:
         poly = r["floorPolygon"]
         if not isinstance(poly, list) or len(poly) < 3 or not all(isinstance(p, dict) and {"x", "z"} <= set(p) for p in poly):
             raise HouseFormatError(f"rooms[{i}] ({r['id']}) floorPolygon needs >= 3 points with x, y, z")
+        if not all(isinstance(p[a], (int, float)) and not isinstance(p[a], bool) and np.isfinite(p[a])
+                   for p in poly for a in "xz"):
+            raise HouseFormatError(f"rooms[{i}] ({r['id']}) floorPolygon has a non-numeric or infinite coordinate")
+        crossing = _self_crossing([(float(p["x"]), float(p["z"])) for p in poly])
+        if crossing:
+            raise HouseFormatError(f"rooms[{i}] ({r['id']}) floorPolygon crosses itself (edges {crossing[0]} and "
+                                   f"{crossing[1]}): list its corners in order around the room")
         room_ids.add(r["id"])
     wall_ids = set()
     for i, w in enumerate(house["walls"]):

@@ -36,6 +36,7 @@ from sat_env.backends.views import sample_views
 from sat_env.errors import ConfigError
 from sat_env.scene.config import HouseConfig
 from sat_env.scene.generate import generate_scene
+from sat_env.scene.validate import warn_geometry
 
 STREAM_HOUSE, STREAM_VIEWS, STREAM_FAMILY, STREAM_LABEL, STREAM_QUESTION = 1, 2, 3, 4, 5
 # Bumped whenever a seeded run's questions change for the same arguments (the streams above; a family added to a
@@ -130,6 +131,7 @@ class QuestionStream:
         self._label_rngs: dict[str, np.random.Generator] = {}
         self._question_rngs: dict[str, np.random.Generator] = {}
         self._loaded_key = None
+        self._checked: set = set()  # given houses whose geometry was checked (HouseGeometryWarning)
         self.qa: QA | None = None
         self.scene_id: str | None = None
         self.asked = 0  # questions asked in this house
@@ -195,6 +197,9 @@ class QuestionStream:
             if force or scene_id != self._loaded_key or self.backend.scene is None:
                 load_into(self.backend, house, fresh)
                 self._loaded_key = scene_id
+                if scene_id.startswith("house:") and scene_id not in self._checked:  # given, not generated
+                    self._checked.add(scene_id)
+                    warn_geometry(self.backend.scene, f"houses entry {scene_id[6:]}")
             self.scene_id = scene_id
             self._view_cache = {}
             self._views = sample_views(self.backend, self._stream(STREAM_VIEWS, self.episode, tries),

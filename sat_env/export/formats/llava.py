@@ -30,6 +30,11 @@ def encode(records: list[dict]) -> bytes:
     return (json.dumps([record(r) for r in records], indent=1, ensure_ascii=False) + "\n").encode()
 
 
+def merged_path(split: str) -> str | None:
+    """The file merge writes, relative to the export folder."""
+    return f"llava/{split}.json"
+
+
 def merge(root: Path, split: str, paths: list[Path]) -> None:
     """All shards in one llava/{split}.json (what LLaVA's loaders take)."""
     merged = []

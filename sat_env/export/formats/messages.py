@@ -32,6 +32,11 @@ def encode(records: list[dict]) -> bytes:
     return "".join(json.dumps(record(r), ensure_ascii=False) + "\n" for r in records).encode()
 
 
+def merged_path(split: str) -> str | None:
+    """The file merge writes, relative to the export folder."""
+    return f"messages/{split}.jsonl"
+
+
 def merge(root: Path, split: str, paths: list[Path]) -> None:
     """All shards in one messages/{split}.jsonl."""
     atomic_text(root / f"messages/{split}.jsonl", "".join(p.read_text() for p in paths))

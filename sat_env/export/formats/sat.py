@@ -65,6 +65,11 @@ def encode(records: list[dict]) -> bytes:
     return buf.getvalue()
 
 
+def merged_path(split: str) -> str | None:
+    """The file merge writes, relative to the export folder (none: parquet readers take the folder of shards)."""
+    return None
+
+
 def merge(root: Path, split: str, paths: list[Path]) -> None:
     """Nothing to merge: parquet readers take the folder of shards."""
 
