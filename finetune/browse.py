@@ -21,6 +21,7 @@ import numpy as np
 
 from sat_env.errors import ConfigError
 from sat_env.export import iter_records
+from sat_env.export.records import reading
 
 THUMB = 320  # px, the longer side of an embedded thumbnail
 FORMAT_PREFERENCE = ("sat", "messages", "llava")
@@ -110,12 +111,13 @@ def _records(root: Path, fmt: str, split: str) -> list[dict]:
     import pyarrow.parquet as pq
 
     recs = []
-    for f in sorted((root / "sat" / split).glob("shard-*.parquet")):
-        names = [c for c in pq.read_schema(f).names if c != "images"]
-        for r, row in enumerate(pq.read_table(f, columns=names).to_pylist()):
-            row["truth"] = json.loads(row["truth"])
-            row["_where"] = (f.name, r)
-            recs.append(row)
+    with reading(root, fmt):
+        for f in sorted((root / "sat" / split).glob("shard-*.parquet")):
+            names = [c for c in pq.read_schema(f).names if c != "images"]
+            for r, row in enumerate(pq.read_table(f, columns=names).to_pylist()):
+                row["truth"] = json.loads(row["truth"])
+                row["_where"] = (f.name, r)
+                recs.append(row)
     return recs
 
 

@@ -36,7 +36,7 @@ from typing import Iterator
 
 from sat_env.export.formats import FORMATS, get_format
 from sat_env.export.job import HOUSES_PER_SHARD, ExportConfig, code_version, run_export
-from sat_env.export.records import open_image
+from sat_env.export.records import open_image, reading
 
 
 def iter_records(root, fmt: str = "sat", split: str = "train", load_images: bool | str = True) -> Iterator[dict]:
@@ -47,7 +47,8 @@ def iter_records(root, fmt: str = "sat", split: str = "train", load_images: bool
     ``load_images=False`` (no image bytes read); or with ``"lazy"`` file paths / encoded bytes (sat) that
     :func:`open_image` decodes when needed (a training set of thousands of QAs without decoding them all)."""
     lazy = load_images == "lazy"
-    yield from get_format(fmt).read(Path(root), split, bool(load_images) and not lazy, lazy)
+    with reading(root, fmt):
+        yield from get_format(fmt).read(Path(root), split, bool(load_images) and not lazy, lazy)
 
 
 __all__ = ["FORMATS", "HOUSES_PER_SHARD", "ExportConfig", "code_version", "iter_records", "open_image", "run_export"]

@@ -3,6 +3,7 @@ reference, listing a format's shard files, and the question back from a SAT prom
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.prompts import SAT_PROMPT_SUFFIX
-from sat_env.errors import ConfigError
+from sat_env.errors import ConfigError, SatEnvError
 
 _CHOICES = re.compile(r' Choose between the following options: (.*)\.$', re.S)
 
@@ -78,3 +79,16 @@ def atomic_text(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(text)
     os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def reading(root, fmt: str):
+    """Turn what a truncated or altered export file raises while it is read into one ConfigError naming the fix."""
+    try:
+        yield
+    except SatEnvError:
+        raise
+    except (ValueError, KeyError, TypeError, OSError, EOFError) as e:
+        raise ConfigError(f"{root}: its {fmt} files cannot be read ({type(e).__name__}: {e}); `sat stats {root} "
+                          "--verify` lists the files that differ from the manifest, and `sat export ... --resume` "
+                          "makes failing shards again") from e

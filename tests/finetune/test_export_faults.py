@@ -187,3 +187,17 @@ def test_bad_mix_weights_are_refused_before_anything_is_written(tmp_path, mix, c
     assert "weight" in capsys.readouterr().err and not out.exists()
     with pytest.raises(ConfigError, match="weight"):
         run_export(ExportConfig(num_qa=5, out=str(out), mix=json.loads(mix), size=32), progress=False)
+
+
+@pytest.mark.parametrize("fmt,victim", [("sat", "sat/train/shard-00001.parquet"),
+                                        ("messages", "messages/train/shard-00001.jsonl"),
+                                        ("llava", "llava/train/shard-00001.json")])
+def test_reading_a_corrupt_export_is_one_line_naming_verify(pristine, tmp_path, capsys, fmt, victim):
+    src, _ = pristine
+    out = tmp_path / "e"
+    shutil.copytree(src, out)
+    _truncate(out / victim, 0.6)
+    assert main(["browse", str(out), "--format", fmt, "--out", str(tmp_path / "g.html"), "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be read" in err and "--verify" in err and "Traceback" not in err
+    assert not (tmp_path / "g.html").exists()
