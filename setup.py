@@ -25,14 +25,16 @@ setup(
     extras_require={
         # torch is pinned: the unpinned name pulls a multi-GB CUDA build; 2.13.0 installs the CPU wheel.
         "rl": ["torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30", "tensorboard>=2.15", "wandb>=0.17",
-               "tqdm", "rich"],
+               "moviepy>=2.1,<3", "tqdm", "rich"],
         "export": ["pyarrow>=14", "datasets>=3", "tqdm"],
         # `sat finetune` / `sat evaluate` / the model policy (transformers v5 API; tested with 5.23, peft 0.21)
         "train": ["torch==2.13.0", "transformers>=5.0,<6", "peft>=0.18", "accelerate>=1.0", "tokenizers>=0.21",
                   "wandb>=0.17", "pyarrow>=14", "tqdm"],
+        # TRL's SFTTrainer on the messages format (the README's recipe; tested with trl 1.16)
+        "trl": ["trl>=1.0,<2"],
         "test": ["pytest>=8", "torch==2.13.0", "stable-baselines3>=2.3", "imageio>=2.30", "pyarrow>=14", "datasets>=3",
                  "transformers>=5.0,<6", "peft>=0.18", "accelerate>=1.0", "tokenizers>=0.21", "wandb>=0.17",
-                 "ai2thor>=5.0"],
+                 "ai2thor>=5.0", "trl>=1.0,<2", "moviepy>=2.1,<3", "tensorboard>=2.15"],
         "yaml": ["pyyaml>=6"],
         # `sat export --engine ray`: the same shards as Ray tasks (a cluster needs the output folder on shared storage)
         "ray": ["ray>=2.9"],

@@ -72,24 +72,26 @@ def train_ppo(env_id: str, timesteps: int, out: str | os.PathLike, env_kwargs: d
         raise ConfigError(f"timesteps must be >= 1, got {timesteps}")
     if wandb_mode not in ("disabled", "offline", "online"):
         raise ConfigError(f"--wandb must be disabled, offline or online, got {wandb_mode!r}")
+    try:  # decided before anything is written: wandb mirrors TensorBoard only where TensorBoard logs exist
+        import tensorboard  # noqa: F401
+
+        have_tb = True
+    except ImportError:
+        have_tb = False
+    venv = VecMonitor(DummyVecEnv([
+        (lambda k=k: make_wrapped_env(env_id, env_kwargs, seed=seed + k)) for k in range(n_envs)]))  # bad ids fail here
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
     config = {"env_id": env_id, "env_kwargs": env_kwargs or {}, "timesteps": timesteps, "seed": seed,
               "n_envs": n_envs, "n_steps": n_steps, "batch_size": batch_size, "learning_rate": learning_rate}
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    run = wandb_run(wandb_mode, out, config, sync_tensorboard=True)
-    venv = VecMonitor(DummyVecEnv([
-        (lambda k=k: make_wrapped_env(env_id, env_kwargs, seed=seed + k)) for k in range(n_envs)]))
+    tb = str(out / "tb") if have_tb else None
+    if not have_tb:
+        print('note: tensorboard is not installed, so no TensorBoard logs (pip install -e ".[rl]"); episode metrics '
+              "still go to metrics.jsonl (and to wandb)")
+    run = wandb_run(wandb_mode, out, config, sync_tensorboard=have_tb)
     venv.seed(seed)
-    try:
-        import tensorboard  # noqa: F401
-
-        tb = str(out / "tb")
-    except ImportError:
-        print('note: tensorboard is not installed, so no TensorBoard logs (pip install -e ".[rl]"); '
-              "episode metrics still go to metrics.jsonl")
-        tb = None
     model = PPO("MultiInputPolicy", venv, n_steps=n_steps, batch_size=batch_size, learning_rate=learning_rate,
                 n_epochs=4, gamma=0.99, ent_coef=0.01, seed=seed, device=device, verbose=0, tensorboard_log=tb)
 

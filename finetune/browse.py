@@ -21,6 +21,7 @@ import numpy as np
 
 from sat_env.errors import ConfigError
 from sat_env.export import iter_records
+from sat_env.export.formats.sat import image_blobs
 from sat_env.export.records import reading
 
 THUMB = 320  # px, the longer side of an embedded thumbnail
@@ -96,11 +97,12 @@ def _sat_images(root: Path, split: str, wanted: dict[str, list[int]]) -> dict[tu
     for fname, rows in wanted.items():
         pf = pq.ParquetFile(root / "sat" / split / fname)
         starts = np.cumsum([0] + [pf.metadata.row_group(g).num_rows for g in range(pf.num_row_groups)])
+        col = "image_bytes" if "image_bytes" in pf.schema_arrow.names else "images"  # SAT's schema / older exports
         for g in sorted({int(np.searchsorted(starts, r, side="right") - 1) for r in rows}):
-            imgs = pf.read_row_group(g, columns=["images"]).column("images").to_pylist()
+            imgs = pf.read_row_group(g, columns=[col]).to_pylist()
             for r in rows:
                 if starts[g] <= r < starts[g + 1]:
-                    out[(fname, r)] = [Image.open(io.BytesIO(i["bytes"])) for i in imgs[r - starts[g]]]
+                    out[(fname, r)] = [Image.open(io.BytesIO(b)) for b in image_blobs(imgs[r - starts[g]])]
     return out
 
 
@@ -113,7 +115,7 @@ def _records(root: Path, fmt: str, split: str) -> list[dict]:
     recs = []
     with reading(root, fmt):
         for f in sorted((root / "sat" / split).glob("shard-*.parquet")):
-            names = [c for c in pq.read_schema(f).names if c != "images"]
+            names = [c for c in pq.read_schema(f).names if c not in ("images", "image_bytes")]
             for r, row in enumerate(pq.read_table(f, columns=names).to_pylist()):
                 row["truth"] = json.loads(row["truth"])
                 row["_where"] = (f.name, r)

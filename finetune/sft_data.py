@@ -156,13 +156,15 @@ def instruct_samples(path, image_root=None) -> list[Sample]:
               and all(t.get("from") == ("human" if i % 2 == 0 else "gpt") for i, t in enumerate(conv)))
         if not ok:
             raise ConfigError(f"{path}: item {k} is not a conversation of alternating human/gpt turns; {_MIX_HELP}")
-        images = ()
-        if item.get("image"):
-            img = root / item["image"]
-            if not img.is_file():
-                missing.append(str(img))
-                continue
-            images = (str(img),)
+        # one path (LLaVA-1.5, LLaVA-665K) or a list of them (LLaVA-NeXT / OneVision, as `sat export` writes the
+        # two-image questions)
+        names = item.get("image") or []
+        paths = [root / n for n in ([names] if isinstance(names, str) else names)]
+        gone = [str(p) for p in paths if not p.is_file()]
+        if gone:
+            missing += gone
+            continue
+        images = tuple(map(str, paths))
         for human, gpt in zip(conv[0::2], conv[1::2]):
             text = human["value"].replace("<image>", "").strip()
             out.append(Sample(images, text, gpt["value"].strip()))

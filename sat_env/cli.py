@@ -171,10 +171,11 @@ def cmd_export(args) -> int:
                            formats=[f.strip() for f in args.format.split(",") if f.strip()])
     m = run_export(cfg, workers=args.workers, engine=args.engine, resume=args.resume, progress=not args.no_progress)
     n = sum(s["records"] for s in m["splits"].values())
+    made = m["made"]  # the rate is of this run's QAs (a resume makes only what was missing)
     size = sum(f.stat().st_size for f in Path(args.out).rglob("*") if f.is_file())
-    print(f"exported {n} QAs ({len(m['families'])} families) to {args.out} in {m['seconds']:.1f} s "
-          f"({n / max(m['seconds'], 1e-9):.1f} QA/s); {size / 2**20:.1f} MiB on disk "
-          f"({size / 2**20 / n * 1000:.1f} MiB per 1,000 QAs)")
+    rate = f"{made / max(m['seconds'], 1e-9):.1f} QA/s" if made else "nothing left to make"
+    print(f"exported {n} QAs ({len(m['families'])} families) to {args.out}: {made} made in {m['seconds']:.1f} s "
+          f"({rate}); {size / 2**20:.1f} MiB on disk ({size / 2**20 / n * 1000:.1f} MiB per 1,000 QAs)")
     for fam, c in m["families"].items():
         print(f"  {fam:<22}{c:>8}")
     print(f"manifest: {args.out}/manifest.json")
@@ -328,13 +329,20 @@ def _opts_evaluate_agent(e):
 
 
 def _opts_export(x):
-    from sat_env.export import FORMATS, ExportConfig
+    from sat_env.export import ExportConfig
+    from sat_env.export.formats import DEFAULT_FORMATS, FORMATS
 
     # ExportConfig's fields with their docstrings as help (sat_env/configargs.py); --mix and --format parse text
     add_config_arguments(x, ExportConfig, skip=("mix", "formats"))
     x.add_argument("--mix", help="sat (SAT's static/dynamic proportions, default), static, dynamic, nav (the model "
-                   "policy's nav_visible / nav_direction / nav_stop questions), or a JSON object of family weights")
-    x.add_argument("--format", default=",".join(FORMATS), help=f"comma list of {', '.join(FORMATS)} (default all)")
+                   "policy's nav_visible / nav_direction / nav_stop questions), or a JSON object of family weights. "
+                   "Weights are how often a family is drawn, not its share of the output: a family whose questions "
+                   "the houses allow less often ends up below its weight (2:1 can come out 62:38); the manifest "
+                   "counts what was made")
+    x.add_argument("--format", default=",".join(DEFAULT_FORMATS),
+                   help=f"comma list of {', '.join(FORMATS)}: sat (SAT's parquet schema), llava (LLaVA-NeXT / "
+                   "OneVision: a list of images for two-image questions), messages (TRL's vision layout), llava15 "
+                   f"(LLaVA-1.5: one-image questions only) (default: {','.join(DEFAULT_FORMATS)})")
     x.add_argument("--workers", type=int, default=1, help="local worker processes, each with its own GL context")
     x.add_argument("--engine", default="local", choices=["local", "ray"], help="local processes or Ray tasks")
     x.add_argument("--resume", action="store_true", help="finish an interrupted export of the same config")

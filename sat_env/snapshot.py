@@ -15,8 +15,10 @@ from sat_env.backends.base import AgentPose
 from sat_env.backends.embedded import EmbeddedBackend
 from sat_env.backends.views import sample_views
 from sat_env.errors import ConfigError
+from sat_env.files import ensure_dir
 from sat_env.scene import generate_house, load_house, save_house
 from sat_env.scene.config import HouseConfig
+from sat_env.scene.navgrid import points_in_polygon
 from sat_env.scene.procthor import load_procthor
 from sat_env.scene.validate import geometry_problems
 from sat_env.viz import depth_image, depth_preview, ids_image, topdown
@@ -63,6 +65,7 @@ def write_scene(out: str, seed: int = 0, procthor: str | None = None, index: int
             raise ConfigError("--rooms and --config shape generated houses; they do not apply to --procthor houses")
         index = 0 if index is None else index
         house, label, view_seed = load_procthor(procthor, index), f"ProcTHOR house {index} of {procthor}", index
+    out = ensure_dir(out)
     w, h = size
     backend = EmbeddedBackend(width=w, height=h, fov=fov)
     try:
@@ -77,8 +80,6 @@ def write_scene(out: str, seed: int = 0, procthor: str | None = None, index: int
         scene = backend.scene
         first = poses[0] if poses else backend.pose
         hfov = rendered[0][1].camera.hfov if rendered else fov
-        out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
         save_house(house, out / "house.json")
         topdown(scene, agent=(first.x, first.z, first.yaw), fov=hfov).save(out / "topdown.png")
         meta = []
@@ -103,6 +104,19 @@ def write_scene(out: str, seed: int = 0, procthor: str | None = None, index: int
         backend.close()
 
 
+def check_pose(scene, x: float, z: float) -> None:
+    """Refuse a camera position outside every room or inside a wall (its picture would be black)."""
+    pt = np.array([[x, z]])
+    if not any(points_in_polygon(pt, r.polygon)[0] for r in scene.rooms):
+        allp = np.concatenate([r.polygon for r in scene.rooms])
+        (x0, z0), (x1, z1) = allp.min(axis=0), allp.max(axis=0)
+        raise ConfigError(f"pose x={x:g}, z={z:g} is outside the house (its rooms span x {x0:.2f}..{x1:.2f}, "
+                          f"z {z0:.2f}..{z1:.2f} m): pick a point inside a room, e.g. from views.json of `sat scene`")
+    for wx0, wz0, wx1, wz1, *_ in scene.structure_obstacles:
+        if wx0 < x < wx1 and wz0 < z < wz1:
+            raise ConfigError(f"pose x={x:g}, z={z:g} is inside a wall: move it into the room")
+
+
 def render_view(house: str, pose: tuple[float, float, float, float], out: str, size: Size = (512, 512),
                 fov: float = 90.0, depth: str | None = None, ids: str | None = None) -> None:
     """Render the view from a pose in a house JSON file.
@@ -118,9 +132,12 @@ def render_view(house: str, pose: tuple[float, float, float, float], out: str, s
     """
     x, z, yaw, pitch = pose
     w, h = size
+    if Path(out).is_dir():
+        raise ConfigError(f"--out {out} is a folder: pass the PNG file to write")
     backend = EmbeddedBackend(width=w, height=h, fov=fov)
     try:
         backend.load(load_house(house))
+        check_pose(backend.scene, x, z)
         v = backend.view(AgentPose(x, z, yaw, pitch))
     finally:
         backend.close()

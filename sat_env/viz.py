@@ -82,7 +82,12 @@ def topdown(scene, agent=None, fov: float = 90.0, path=None, px_per_m: int = 80,
         corners = _footprint_corners(o)
         outline = (40, 90, 160) if o.parent is None else (200, 90, 40)
         d.polygon([P(x, z) for x, z in corners], outline=outline, width=2 if o.parent is None else 1)
-    for o in objs:
+    # Labels: floor furniture first, then what stands on it; a label that would overlap one already drawn is left
+    # out (its outline stays), so clusters of small objects do not turn into unreadable ink
+    order = sorted(objs, key=lambda o: (o.parent is not None, -(o.size[0] * o.size[2])))
+    boxes = [d.textbbox(P(o.center[0], o.center[2]), o.object_type, font=small, anchor="mm") for o in order]
+    for k in place_labels(boxes):
+        o = order[k]
         d.text(P(o.center[0], o.center[2]), o.object_type, fill=(20, 40, 90) if o.parent is None else (150, 60, 20),
                font=small, anchor="mm")
     if path is not None and len(path) > 1:
@@ -98,6 +103,28 @@ def topdown(scene, agent=None, fov: float = 90.0, path=None, px_per_m: int = 80,
         t = np.radians(yaw)
         d.line([(cx, cy), P(x + 0.35 * np.sin(t), z + 0.35 * np.cos(t))], fill=(255, 255, 255), width=3)
     return img
+
+
+def place_labels(boxes, pad: float = 2.0) -> list[int]:
+    """Indices of the label boxes (x0, y0, x1, y1) to draw, in priority order: each is kept unless it comes within
+    `pad` pixels of one already kept."""
+    kept: list[int] = []
+    for k, a in enumerate(boxes):
+        if not any(a[0] < boxes[j][2] + pad and boxes[j][0] < a[2] + pad and a[1] < boxes[j][3] + pad
+                   and boxes[j][1] < a[3] + pad for j in kept):
+            kept.append(k)
+    return kept
+
+
+def letterbox(img: Image.Image, size: tuple[int, int], fill=(255, 255, 255)) -> Image.Image:
+    """`img` scaled to fit inside `size` (width, height), aspect kept, centred on a `fill` background: frames of one
+    fixed size for video recorders, whatever the apartment's shape."""
+    w, h = size
+    k = min(w / img.width, h / img.height)
+    fitted = img.resize((max(1, round(img.width * k)), max(1, round(img.height * k))))
+    out = Image.new("RGB", (w, h), fill)
+    out.paste(fitted, ((w - fitted.width) // 2, (h - fitted.height) // 2))
+    return out
 
 
 def _footprint_corners(o) -> np.ndarray:

@@ -65,3 +65,49 @@ def test_demo_runs_the_main_job_end_to_end(tmp_path, capsys):
     assert len((tmp_path / "export" / "messages" / "train.jsonl").read_text().splitlines()) == 20
     assert (tmp_path / "rollout" / "summary.csv").is_file()
     assert (tmp_path / "gallery.html").read_text().count('class="card"') == 20  # all 20 QAs in the gallery
+
+
+def test_render_refuses_poses_outside_the_house_or_in_a_wall(tmp_path, capsys):
+    from sat_env.scene import generate_house, save_house
+    from sat_env.scene.build import build_scene
+
+    house = generate_house(0)
+    save_house(house, tmp_path / "h.json")
+    wall = build_scene(house).structure_obstacles[0]
+    for pose, msg in [("-20,-20,0", "outside the house"),
+                      (f"{(wall[0] + wall[2]) / 2},{(wall[1] + wall[3]) / 2},0", "inside a wall")]:
+        assert main(["render", "--house", str(tmp_path / "h.json"), f"--pose={pose}", "--out", str(tmp_path / "v.png"),
+                     "--size", "32"]) == 2
+        assert msg in capsys.readouterr().err and not (tmp_path / "v.png").exists()
+
+
+def test_an_out_that_is_a_file_is_one_line(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("x")
+    for argv in (["scene", "--out", str(f), "--size", "32", "--views", "1"],
+                 ["ask", "--out", str(f), "--size", "32", "--family", "left_right", "--seed", "1"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "is a file: pass a folder" in err and "Traceback" not in err
+    assert f.read_text() == "x"
+
+
+def test_audit_table_shows_missing_numbers_as_a_dash():
+    from sat_env.tasks.audit import format_table
+
+    nan = float("nan")
+    row = {"family": "metric_distance", "count": 5, "success_rate": 0.5, "view_rate": 0.9, "label_max_dev_pts": nan,
+           "position_max_dev_pts": nan, "multiple_choice": 0, "text_only_acc": nan, "blind_acc": nan,
+           "text_only_se": nan, "chance": nan, "break_any": 0.0}
+    line = format_table([row]).splitlines()[1]
+    assert "nan" not in line and line.split()[4:6] == ["-", "-"]
+
+
+def test_floor_plan_labels_never_overlap():
+    from sat_env.viz import place_labels
+
+    boxes = [(0, 0, 40, 10), (30, 5, 70, 15), (80, 0, 120, 10), (0, 20, 40, 30), (35, 8, 60, 25)]
+    assert place_labels(boxes) == [0, 2, 3]
+    kept = [boxes[k] for k in place_labels(boxes, pad=0)]
+    assert all(not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]) for a in kept for b in kept
+               if a is not b)

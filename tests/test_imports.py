@@ -63,3 +63,11 @@ def test_every_module_imports_first():
     with ThreadPoolExecutor(2) as ex:
         failed = {m: err for m, err in ex.map(first, mods) if err is not None}
     assert len(mods) > 80 and not failed, failed
+
+
+def test_every_family_has_its_env_id():
+    code = ("import gymnasium as gym, sat_env\nfrom qa.sampler import load_families\n"
+            "from sat_env.envs.registry import _camel\n"
+            "missing = [f for f in load_families() if f'SAT-{_camel(f)}-v0' not in gym.registry]\n"
+            "print(missing, 'SAT-Nav-v0' in gym.registry)")
+    assert run(code) == "[] True"

@@ -13,6 +13,7 @@ from gymnasium import spaces
 
 from sat_env.backends.base import AgentPose
 from sat_env.envs.base import SatEnv
+from sat_env.envs.spaces import SharedText
 from sat_env.errors import ConfigError, SatEnvError
 from sat_env.scene.config import HouseConfig
 from sat_env.scene.navgrid import rect_distance
@@ -35,7 +36,8 @@ TRAIN_SEED_RANGE = (0, 1_000_000)  # house seeds of procedurally sampled (traini
 EVAL_HOUSE_SEED_BASE = {False: 1_000_000, True: 1_500_000}  # eval house seeds: disjoint from training
 EVAL_SEED = 20240601
 EVAL_SIZE = 100
-TARGET_CHARSET = frozenset(spaces.text.alphanumeric) | {" "}
+RENDER_HEIGHT = 384  # pixels: render()'s frames are RENDER_HEIGHT high, the same size all episode and every episode
+TARGET_CHARSET = "".join(sorted(set(spaces.text.alphanumeric) | {" "}))  # ordered (see qa_env.CHARSET)
 _EASY_CONFIG = HouseConfig(min_rooms=1, max_rooms=2)
 _LRU_HOUSES = 256  # generated houses kept (~100 KB each): a training pool of seeds stays in memory
 
@@ -336,7 +338,7 @@ class ObjectNavEnv(SatEnv):
 
         obs = {
             "rgb": spaces.Box(0, 255, (h, w, 3), np.uint8),
-            "target": spaces.Text(max_length=32, min_length=1, charset=TARGET_CHARSET),
+            "target": SharedText(max_length=32, min_length=1, charset=TARGET_CHARSET),
             "target_index": spaces.Discrete(len(TARGET_TYPES)),
         }
         if self.depth:
@@ -631,7 +633,7 @@ class ObjectNavEnv(SatEnv):
             raise gym.error.ResetNeeded("call reset() before render()")
         from PIL import Image, ImageDraw
 
-        from sat_env.viz import _footprint_corners, topdown
+        from sat_env.viz import _footprint_corners, letterbox, topdown
 
         scene = self._backend.scene
         p = self._backend.pose
@@ -645,12 +647,13 @@ class ObjectNavEnv(SatEnv):
             corners = _footprint_corners(scene.objects[oid])
             d.polygon([((x - lo[0]) * ppm, (hi[1] - z) * ppm) for x, z in corners], outline=(20, 170, 60), width=4)
         d.text((6, 6), f"target: {self._ep['target']}  step {self._steps}", fill=(0, 0, 0))
+        # One frame size for the whole env (video recorders need it): the view scaled to RENDER_HEIGHT and the floor
+        # plan letterboxed into a 4:3 box beside it, whatever the apartment's shape
         ego = Image.fromarray(self._view.rgb)
-        hgt = max(img.height, 256)
+        hgt = RENDER_HEIGHT
         ego = ego.resize((max(1, round(ego.width * hgt / ego.height)), hgt), Image.NEAREST)
-        if img.height != hgt:
-            img = img.resize((round(img.width * hgt / img.height), hgt))
-        out = Image.new("RGB", (ego.width + img.width + 4, hgt), (255, 255, 255))
+        plan_w = round(hgt * 4 / 3)
+        out = Image.new("RGB", (ego.width + 4 + plan_w, hgt), (255, 255, 255))
         out.paste(ego, (0, 0))
-        out.paste(img, (ego.width + 4, 0))
+        out.paste(letterbox(img, (plan_w, hgt)), (ego.width + 4, 0))
         return np.asarray(out, dtype=np.uint8).copy()

@@ -11,12 +11,15 @@ from gymnasium import spaces
 from qa.mixes import resolve_mix
 from qa.sampler import load_families
 from sat_env.envs.base import SatEnv
+from sat_env.envs.spaces import SharedText
 from sat_env.errors import ConfigError
 from sat_env.scene.config import HouseConfig
 from sat_env.tasks.questions import MAX_CHOICES, MAX_QUESTION_CHARS, QuestionStream
-from sat_env.viz import topdown
+from sat_env.viz import letterbox, topdown
 
-CHARSET = frozenset(string.printable)
+# An ordered string, not a set: Gymnasium maps characters to indices by charset order, and a set of str iterates in
+# a per-process (hash-seeded) order, which garbled every question in shared-memory (async) vector envs.
+CHARSET = "".join(sorted(string.printable))
 MAX_CHOICE_CHARS = 96
 MAX_IMAGES = 2
 
@@ -105,12 +108,12 @@ class SATQAEnv(SatEnv):
         self.house_config = self.check_house_config(house_config, HouseConfig())
         self.houses = self.check_houses(houses)
         self.action_space = spaces.Discrete(self.max_choices)
-        text = spaces.Text(MAX_QUESTION_CHARS, min_length=1, charset=CHARSET)
+        text = SharedText(MAX_QUESTION_CHARS, min_length=1, charset=CHARSET)
         self.observation_space = spaces.Dict({
             "images": spaces.Box(0, 255, (MAX_IMAGES, self.height, self.width, 3), np.uint8),
             "num_images": spaces.Discrete(MAX_IMAGES + 1),
             "question": text,
-            "choices": spaces.Tuple([spaces.Text(MAX_CHOICE_CHARS, min_length=0, charset=CHARSET)] * self.max_choices),
+            "choices": spaces.Tuple([SharedText(MAX_CHOICE_CHARS, min_length=0, charset=CHARSET)] * self.max_choices),
             "num_choices": spaces.Discrete(self.max_choices + 1),
         })
         # The question loop (houses, views, family and label draws, balancing) is the task layer's
@@ -186,14 +189,13 @@ class SATQAEnv(SatEnv):
             return None
         from PIL import Image
 
+        # One frame size for the whole env (video recorders need it): MAX_IMAGES image slots (a one-image question
+        # leaves the second blank) and the floor plan letterboxed into a square
         p = self._backend.pose
         plan = topdown(self._backend.scene, agent=(p.x, p.z, p.yaw), fov=self._backend.camera().hfov,
                        px_per_m=40)
-        plan = plan.resize((max(1, int(plan.width * self.height / plan.height)), self.height))
-        parts = [Image.fromarray(self._qa.frames[r]) for r in self._qa.images] + [plan]
-        out = Image.new("RGB", (sum(i.width for i in parts), self.height), "white")
-        x = 0
-        for im in parts:
-            out.paste(im, (x, 0))
-            x += im.width
+        out = Image.new("RGB", (MAX_IMAGES * self.width + self.height, self.height), "white")
+        for k, r in enumerate(self._qa.images[:MAX_IMAGES]):
+            out.paste(Image.fromarray(self._qa.frames[r]), (k * self.width, 0))
+        out.paste(letterbox(plan, (self.height, self.height)), (MAX_IMAGES * self.width, 0))
         return np.asarray(out)

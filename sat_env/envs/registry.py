@@ -12,18 +12,20 @@ def _camel(name: str) -> str:
 
 
 def register_all() -> None:
-    """Register SAT-Static-v0, SAT-Dynamic-v0, one id per question family, and the ObjectNav ids."""
-    from qa.mixes import DYNAMIC, SAT_STATIC, SPATIALVLM
+    """Register SAT-Static-v0, SAT-Dynamic-v0, SAT-Nav-v0 (the model policy's questions), one id per question family,
+    and the ObjectNav ids."""
+    from qa.mixes import DYNAMIC, NAV, SAT_STATIC, SPATIALVLM
 
     specs = {
         "SAT-Static-v0": dict(entry_point="sat_env.envs.qa_env:SATQAEnv", kwargs={"mix": "static"}),
         "SAT-Dynamic-v0": dict(entry_point="sat_env.envs.qa_env:SATQAEnv", kwargs={"mix": "sat"}),
+        "SAT-Nav-v0": dict(entry_point="sat_env.envs.qa_env:SATQAEnv", kwargs={"mix": "nav"}),
         "SAT-ObjectNav-v0": dict(entry_point="sat_env.envs.objectnav:ObjectNavEnv", kwargs={},
                                  max_episode_steps=None),
         "SAT-ObjectNav-Easy-v0": dict(entry_point="sat_env.envs.objectnav:ObjectNavEnv", kwargs={"easy": True},
                                       max_episode_steps=None),
     }
-    for fam in (*SAT_STATIC, *SPATIALVLM, *DYNAMIC):
+    for fam in (*SAT_STATIC, *SPATIALVLM, *DYNAMIC, *NAV):  # every family has its id
         specs[f"SAT-{_camel(fam)}-v0"] = dict(entry_point="sat_env.envs.qa_env:SATQAEnv",
                                                kwargs={"families": (fam,)})
     for env_id, spec in specs.items():

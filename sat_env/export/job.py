@@ -25,12 +25,17 @@ from qa.sampler import load_families
 from sat_env import __version__
 from sat_env.backends.base import SIZE_RANGE
 from sat_env.errors import ConfigError, ExportError
-from sat_env.export.formats import FORMATS, get_format
+from sat_env.export.card import write_card
+from sat_env.export.formats import DEFAULT_FORMATS, FORMATS, get_format
 from sat_env.export.integrity import LOCK_FILE, ExportLock, entry_problems, file_digest, read_json
 from sat_env.export.records import atomic_text
 from sat_env.progress import ProgressBar
 from sat_env.splits import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE, SPLITS
 from sat_env.tasks.questions import SAMPLING_SCHEME, QuestionStream
+
+# Bumped when a format's files change shape; exports record it, so that one is never finished in another layout.
+# 1: until 2026-12-03; 2: the sat format's `image_bytes` (SAT's schema), messages in TRL's layout, the dataset card.
+FILE_LAYOUT = 2
 
 HOUSES_PER_SHARD = 1000  # shard k of a split uses seeds base + k * HOUSES_PER_SHARD + [0, HOUSES_PER_SHARD)
 MAX_SHARDS = 1000  # 1000 shards x HOUSES_PER_SHARD seeds stay inside a split's 1,000,000-seed range
@@ -51,8 +56,9 @@ class ExportConfig:
     """families with equal weights (instead of a named mix)"""
     size: int = 512
     """image size in pixels (SAT: 512)"""
-    formats: list[str] = field(default_factory=lambda: list(FORMATS))
-    """formats to write: sat, llava, messages"""
+    formats: list[str] = field(default_factory=lambda: list(DEFAULT_FORMATS))
+    """formats to write: sat (SAT's parquet schema), llava (LLaVA-NeXT / OneVision records), messages (TRL's vision
+    layout), llava15 (LLaVA-1.5: one-image questions only; not written by default)"""
     split: str = field(default="train", metadata={"choices": SPLITS})
     """split (each has its own house seeds)"""
     seed: int = 0
@@ -77,6 +83,7 @@ class ExportConfig:
         d["image_encoder"] = _encoder_version(self.image_format)
         d["sampling_scheme"] = SAMPLING_SCHEME  # what the seed means (sat_env.tasks.questions)
         d["resolved_mix"] = resolve_mix(self.mix, self.families, available=load_families())  # what "nav" meant
+        d["file_layout"] = FILE_LAYOUT  # what the format files look like
         return d
 
     def check(self) -> None:
@@ -282,6 +289,11 @@ def prepare(cfg: ExportConfig, resume: bool, report=None) -> list[int]:
         new = cfg.identity()
         if old != new:
             diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+            if "file_layout" in diff:
+                raise ConfigError(f"{root} holds an export written in an older file layout (SAT-Env before "
+                                  "2026-12-03: the sat parquet's `images` column, messages with paths inside their "
+                                  "placeholders); this version writes SAT's `image_bytes` and TRL's layout: finish it "
+                                  "with the version that started it, or use a new --out folder")
             if "sampling_scheme" in diff:
                 raise ConfigError(f"{root} holds an export sampled by an older question scheme (SAT-Env before "
                                   "2026-12-03: one random stream for houses and questions); this version would "
@@ -361,6 +373,7 @@ def run_export(cfg: ExportConfig, workers: int = 1, engine: str = "local", resum
             bar.close()
         manifest = finalize(cfg)
     manifest["seconds"] = round(time.monotonic() - t0, 2)
+    manifest["made"] = total  # QAs made by this run (all of them, or what a resume found missing)
     return manifest
 
 
@@ -423,9 +436,13 @@ def finalize(cfg: ExportConfig) -> dict:
         "families": dict(sorted(fam.items())), "labels": dict(sorted(labels.items())),
         "shards": [{"shard": m["shard"], "records": m["records"], "sha256": m["sha256"],
                     **({"bytes": m["bytes"]} if "bytes" in m else {})} for m in markers],
-        "merged": {rel: dict(zip(("bytes", "sha256"), file_digest(root / rel)))
-                   for rel in (get_format(f).merged_path(cfg.split) for f in cfg.formats) if rel},
     }
+    if "llava15" in cfg.formats:  # the one format that leaves records out (the two-image questions)
+        manifest["format_records"] = {"llava15": len(json.loads((root / get_format("llava15").merged_path(
+            cfg.split)).read_text()))}
+    merged = [get_format(f).merged_path(cfg.split) for f in cfg.formats]
+    merged.append(write_card(root, cfg.formats, cfg.split, manifest))  # load_dataset(DIR) reads the QAs through it
+    manifest["merged"] = {rel: dict(zip(("bytes", "sha256"), file_digest(root / rel))) for rel in merged if rel}
     atomic_text(root / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     shutil.rmtree(root / ".partial", ignore_errors=True)
     return manifest

@@ -5,7 +5,6 @@ blind baselines and the picture rules (the statistics are qa/audit.py's)."""
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
 
@@ -15,6 +14,7 @@ from qa.rulecheck import RULES, check
 from qa.sampler import load_families, sample_qa
 from sat_env.backends import make_backend
 from sat_env.errors import ConfigError
+from sat_env.files import ensure_dir
 from sat_env.tasks.questions import HouseCache, QuestionStream
 from sat_env.viz import grouped_bars
 
@@ -100,8 +100,7 @@ def run_audit(n: int = 5000, families: list[str] | None = None, size: int = 224,
 
 def write_audit(rows: list[dict], out) -> None:
     """audit.csv (one row per family, COLUMNS) and audit.png (write_chart) in the folder `out`."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_dir(out)
     with open(out / "audit.csv", "w", newline="") as f:
         wr = csv.DictWriter(f, fieldnames=COLUMNS)
         wr.writeheader()
@@ -120,11 +119,16 @@ def format_table(rows: list[dict]) -> str:
     """The audit as a text table, with a legend."""
     lines = [f"{'family':<20}{'n':>6}{'success':>9}{'views':>7}{'label dev':>11}{'pos dev':>9}{'mc':>6}"
              f"{'text-only':>11}{'blind':>7}{'(se)':>7}{'chance':>8}{'breaks':>8}"]
+    def num(v, width: int, digits: int, unit: str = "") -> str:
+        """A number, or "-" where there is none (NaN: no labels, no multiple choice, too few QAs)."""
+        text = "-" if v is None or v != v else f"{v:.{digits}f}{unit}"
+        return f"{text:>{width}}"
+
     for r in rows:
-        lines.append(f"{r['family']:<20}{r['count']:>6}{r['success_rate']:>9.2f}{r['view_rate']:>7.2f}"
-                     f"{r['label_max_dev_pts']:>10.1f}p{r['position_max_dev_pts']:>8.1f}p{r['multiple_choice']:>6}"
-                     f"{r['text_only_acc']:>11.3f}{r['blind_acc']:>7.3f}{r['text_only_se']:>7.3f}{r['chance']:>8.3f}"
-                     f"{r['break_any']:>8.3f}")
+        lines.append(f"{r['family']:<20}{r['count']:>6}{num(r['success_rate'], 9, 2)}{num(r['view_rate'], 7, 2)}"
+                     f"{num(r['label_max_dev_pts'], 11, 1, 'p')}{num(r['position_max_dev_pts'], 9, 1, 'p')}"
+                     f"{r['multiple_choice']:>6}{num(r['text_only_acc'], 11, 3)}{num(r['blind_acc'], 7, 3)}"
+                     f"{num(r['text_only_se'], 7, 3)}{num(r['chance'], 8, 3)}{num(r['break_any'], 8, 3)}")
     lines.append("success: accepted QAs per sampler call (target label drawn first, balancer applied); views: share "
                  "of calls whose view had a valid instance for some label; mc: multiple-choice QAs (the baselines' "
                  "test set); text-only: bag-of-words baseline; blind: ordered categories + wording baseline; breaks: "

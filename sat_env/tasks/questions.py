@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 import zlib
 from collections import OrderedDict
-from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
@@ -34,6 +33,7 @@ from qa.sampler import load_families, sample_qa
 from sat_env.backends import BACKENDS, load_into, make_backend
 from sat_env.backends.views import sample_views
 from sat_env.errors import ConfigError
+from sat_env.files import ensure_dir
 from sat_env.scene.config import HouseConfig
 from sat_env.scene.generate import generate_scene
 from sat_env.scene.validate import warn_geometry
@@ -388,8 +388,7 @@ def ask(seed: int = 0, family: str | None = None, size=512) -> QA | None:
 def save_question(qa: QA, out, **extra) -> dict:
     """Write a QA's images (ROLE.png) and qa.json (its record, `extra` and the image files) to the folder `out`;
     return the record."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_dir(out)
     for role, img in qa.frames.items():
         Image.fromarray(img).save(out / f"{role}.png")
     record = {**qa.to_json(), **extra, "image_files": [f"{r}.png" for r in qa.images]}

@@ -91,3 +91,18 @@ def test_ppo_agent_samples_reproducibly_and_greedy_takes_argmax(tmp_path):
     assert isinstance(greedy, PPOAgent) and greedy.act(obs, info) == int(np.argmax(probs))
     # an untrained policy is near uniform: sampling visits several actions, greedy always the same one
     assert len({a.act(obs, info) for _ in range(50)}) > 2
+
+
+def test_ppo_trains_without_tensorboard_and_writes_nothing_for_a_bad_env(tmp_path, monkeypatch, capsys):
+    import sys
+
+    from agents.ppo import train_ppo
+
+    monkeypatch.setitem(sys.modules, "tensorboard", None)  # as on a machine without it
+    path = train_ppo("SAT-ObjectNav-Easy-v0", 64, tmp_path / "ppo", env_kwargs={"size": 64}, n_envs=1, n_steps=32,
+                     batch_size=32, wandb_mode="offline", progress_bar=False)
+    assert path.is_file() and "tensorboard is not installed" in capsys.readouterr().out
+    assert not (tmp_path / "ppo" / "tb").exists()
+    with pytest.raises(Exception):
+        train_ppo("SAT-NoSuchEnv-v0", 64, tmp_path / "bad", wandb_mode="disabled", progress_bar=False)
+    assert not (tmp_path / "bad").exists()

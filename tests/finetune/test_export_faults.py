@@ -201,3 +201,16 @@ def test_reading_a_corrupt_export_is_one_line_naming_verify(pristine, tmp_path, 
     err = capsys.readouterr().err
     assert "cannot be read" in err and "--verify" in err and "Traceback" not in err
     assert not (tmp_path / "g.html").exists()
+
+
+def test_a_resume_reports_the_rate_of_what_it_made(pristine, tmp_path, capsys):
+    src, _ = pristine
+    out = tmp_path / "e"
+    shutil.copytree(src, out)
+    argv = ["export", "--out", str(out), "--num-qa", "60", "--size", "32", "--shard-size", "10", "--resume",
+            "--no-progress"]
+    assert main(argv) == 0
+    assert ": 0 made in" in (o := capsys.readouterr().out) and "nothing left to make" in o
+    shutil.rmtree(out / "images/train/00002")  # one shard to make again: the rate is of its 10 QAs
+    assert main(argv) == 0
+    assert "exported 60 QAs" in (o := capsys.readouterr().out) and ": 10 made in" in o

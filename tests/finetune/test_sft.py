@@ -186,6 +186,7 @@ def test_clear_errors(train_export, tiny_run, tmp_path):
     recs = [json.loads(ln) for ln in shard.read_text().splitlines()]
     for r in recs:
         r["messages"][0]["content"] = [c for c in r["messages"][0]["content"] if c["type"] != "image"]
+        r["images"] = []
     shard.write_text("".join(json.dumps(r) + "\n" for r in recs))
     with pytest.raises(ConfigError, match="no images"):
         train(SFTConfig(**{**base.__dict__, "data": str(bad), "out": str(tmp_path / "o2")}), progress=False)

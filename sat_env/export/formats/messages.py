@@ -1,6 +1,16 @@
-"""The messages format: chat-messages records (user: images then SAT's prompt; assistant: the answer), one JSON line
-per record, merged into messages/{split}.jsonl at the end; images as relative paths under images/ (TRL's and
-transformers' chat-template collators take it)."""
+"""The messages format, in TRL's vision layout: one JSON line per record with ``messages`` (user: one bare
+``{"type": "image"}`` placeholder per image, then SAT's prompt; assistant: the answer) and ``images`` (the image
+paths in placeholder order, relative to the export folder), merged into messages/{split}.jsonl at the end.
+
+TRL's ``SFTTrainer`` takes it as it is once ``images`` hold images (it collates ``pixel_values`` from them); paths
+are relative to the export folder, so make them absolute and let ``datasets`` decode them::
+
+    ds = load_dataset("json", data_files=f"{DIR}/messages/train.jsonl", split="train")
+    ds = ds.map(lambda r: {"images": [os.path.join(DIR, p) for p in r["images"]]})
+    ds = ds.cast_column("images", Sequence(Image()))
+
+Records written before 2026-12-03 carried each path inside its placeholder (``{"type": "image", "image": PATH}``);
+the reader takes both."""
 
 from __future__ import annotations
 
@@ -19,12 +29,13 @@ def shard_path(split: str, name: str) -> str:
 
 
 def record(rec: dict) -> dict:
-    content = [{"type": "image", "image": p} for p, _ in rec["images"]]
+    content = [{"type": "image"} for _ in rec["images"]]
     content.append({"type": "text", "text": sat_prompt(rec["question"], rec["answers"])})
     return {"id": rec["id"], "messages": [{"role": "user", "content": content},
                                           {"role": "assistant", "content": [{"type": "text",
                                                                              "text": rec["correct_answer"]}]}],
-            "family": rec["family"], "question_type": rec["question_type"], "answers": rec["answers"],
+            "images": [p for p, _ in rec["images"]], "family": rec["family"], "question_type": rec["question_type"],
+            "answers": rec["answers"],
             "correct_index": rec["correct_index"], "truth": truth_block(rec)}
 
 
@@ -51,5 +62,5 @@ def read(root: Path, split: str, load_images: bool, lazy: bool):
             yield {"id": rec["id"], "family": rec["family"], "question_type": rec["question_type"],
                    "question": question_of(text), "answers": rec["answers"], "correct_index": rec["correct_index"],
                    "correct_answer": assistant["content"][0]["text"], "truth": rec.get("truth"),
-                   "images": [load_image(root / c["image"], load_images) for c in user["content"]
-                              if c["type"] == "image"]}
+                   "images": [load_image(root / p, load_images) for p in rec.get("images") or
+                              [c["image"] for c in user["content"] if c["type"] == "image"]]}

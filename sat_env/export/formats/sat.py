@@ -1,6 +1,11 @@
-"""The sat format: SAT's released parquet schema plus our columns (family, id, split, house, truth), images embedded,
-zstd; Hugging Face ``datasets`` reads it as it is: ``load_dataset("parquet", data_dir="DIR/sat/train")`` (``images``
-decode to PIL)."""
+"""The sat format: the schema of SAT's released parquet (array/SAT) exactly, ``image_bytes`` (the encoded images, a
+list of binary), ``question``, ``answers``, ``question_type`` (SAT's labels: other, action_sequence, goal_aim,
+obj_movement, action_consequence, perspective) and ``correct_answer``, so SAT's own item code reads it as it is, plus
+added columns: ``correct_index``, ``family``, ``id``, ``split``, ``house`` and ``truth``. zstd, row groups of 100.
+
+Hugging Face ``datasets`` 3.x and 5.x read it (the feature metadata is written in the list syntax both understand):
+``load_dataset("parquet", data_dir="DIR/sat/train")``, or ``load_dataset("DIR")`` through the export's dataset card;
+``Image.open(io.BytesIO(row["image_bytes"][0]))`` decodes an image, as SAT's card shows."""
 
 from __future__ import annotations
 
@@ -18,20 +23,21 @@ def shard_path(split: str, name: str) -> str:
     return f"sat/{split}/{name}.parquet"
 
 
-# Hugging Face `datasets` features of the parquet columns (stored in the schema metadata, as `datasets` writes it),
-# so that `images` decodes to a list of PIL images.
+# Hugging Face `datasets` features of the parquet columns (stored in the schema metadata, as `datasets` writes it), in
+# the list syntax (`[feature]`) that datasets 3.x (SAT's card pins 3.0.2) and 4.x/5.x all read.
+_STR = {"dtype": "string", "_type": "Value"}
 HF_FEATURES = {
-    "images": {"feature": {"_type": "Image"}, "_type": "List"},
-    "question": {"dtype": "string", "_type": "Value"},
-    "answers": {"feature": {"dtype": "string", "_type": "Value"}, "_type": "List"},
-    "question_type": {"dtype": "string", "_type": "Value"},
-    "correct_answer": {"dtype": "string", "_type": "Value"},
+    "image_bytes": [{"dtype": "binary", "_type": "Value"}],
+    "question": _STR,
+    "answers": [_STR],
+    "question_type": _STR,
+    "correct_answer": _STR,
     "correct_index": {"dtype": "int64", "_type": "Value"},
-    "family": {"dtype": "string", "_type": "Value"},
-    "id": {"dtype": "string", "_type": "Value"},
-    "split": {"dtype": "string", "_type": "Value"},
-    "house": {"dtype": "string", "_type": "Value"},
-    "truth": {"dtype": "string", "_type": "Value"},
+    "family": _STR,
+    "id": _STR,
+    "split": _STR,
+    "house": _STR,
+    "truth": _STR,
 }
 
 
@@ -39,15 +45,14 @@ def encode(records: list[dict]) -> bytes:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    img_t = pa.struct([("bytes", pa.binary()), ("path", pa.string())])
     schema = pa.schema([
-        ("images", pa.list_(img_t)), ("question", pa.string()), ("answers", pa.list_(pa.string())),
+        ("image_bytes", pa.list_(pa.binary())), ("question", pa.string()), ("answers", pa.list_(pa.string())),
         ("question_type", pa.string()), ("correct_answer", pa.string()), ("correct_index", pa.int64()),
         ("family", pa.string()), ("id", pa.string()), ("split", pa.string()), ("house", pa.string()),
         ("truth", pa.string()),
     ], metadata={b"huggingface": json.dumps({"info": {"features": HF_FEATURES}}).encode()})
     cols = {
-        "images": [[{"bytes": b, "path": Path(p).name} for p, b in r["images"]] for r in records],
+        "image_bytes": [[b for _, b in r["images"]] for r in records],
         "question": [r["question"] for r in records],
         "answers": [r["answers"] for r in records],
         "question_type": [r["question_type"] for r in records],
@@ -74,6 +79,14 @@ def merge(root: Path, split: str, paths: list[Path]) -> None:
     """Nothing to merge: parquet readers take the folder of shards."""
 
 
+def image_blobs(row: dict) -> list[bytes]:
+    """The encoded images of a row: ``image_bytes`` (SAT's schema), or ``images`` (HF Image structs, as array/SAT-v2
+    and exports before 2026-12-03 store them)."""
+    if "image_bytes" in row:
+        return list(row["image_bytes"])
+    return [i["bytes"] for i in row["images"]]
+
+
 def read(root: Path, split: str, load_images: bool, lazy: bool):
     import pyarrow.parquet as pq
 
@@ -81,14 +94,16 @@ def read(root: Path, split: str, load_images: bool, lazy: bool):
         if load_images or lazy:
             rows = pq.read_table(f).to_pylist()
         else:  # leave the image bytes on disk; the count comes from the truth's image roles
-            names = [n for n in pq.read_schema(f).names if n != "images"]
+            names = [n for n in pq.read_schema(f).names if n not in ("images", "image_bytes")]
             rows = pq.read_table(f, columns=names).to_pylist()
         for row in rows:
             row["truth"] = json.loads(row["truth"])
+            blobs = image_blobs(row) if (load_images or lazy) else None
+            row.pop("image_bytes", None)
             if lazy:
-                row["images"] = [i["bytes"] for i in row["images"]]
+                row["images"] = blobs
             elif load_images:
-                row["images"] = [open_image(i["bytes"]) for i in row["images"]]
+                row["images"] = [open_image(b) for b in blobs]
             else:
                 row["images"] = [None for _ in row["truth"]["image_roles"]]
             yield row
