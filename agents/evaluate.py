@@ -19,7 +19,7 @@ from agents.oracle import OracleQAAgent
 from agents.oracle_nav import OracleNavAgent
 from sat_env.errors import ConfigError
 from sat_env.tasks.objectnav import ACTIONS
-from sat_env.viz import topdown
+from sat_env.viz import letterbox, topdown
 
 
 def make_agent(spec: str, env, seed: int = 0):
@@ -175,9 +175,12 @@ def _trajectory_png(env, path, file: Path) -> None:
 
 
 def _video(frames, file: Path) -> None:
+    """An episode GIF. The envs render one frame size per env; any frame of another size is letterboxed into the
+    first one's, never cropped."""
     import imageio.v2 as imageio
+    from PIL import Image
 
     file.parent.mkdir(parents=True, exist_ok=True)
-    h = min(f.shape[0] for f in frames)
-    w = min(f.shape[1] for f in frames)
-    imageio.mimsave(file, [f[:h, :w] for f in frames], duration=150, loop=0)
+    h, w = frames[0].shape[:2]
+    frames = [f if f.shape[:2] == (h, w) else np.asarray(letterbox(Image.fromarray(f), (w, h))) for f in frames]
+    imageio.mimsave(file, frames, duration=150, loop=0)

@@ -252,6 +252,19 @@ def cmd_finetune(args) -> int:
     return 0
 
 
+def cmd_grpo(args) -> int:
+    from finetune import quiet_hf
+
+    quiet_hf()
+    from finetune.grpo import grpo
+
+    s = call_with_args(grpo, args)
+    last = s["last"] or {}
+    print(f"saved the {'LoRA adapter' if s['method'] == 'lora' else 'model'} to {args.out} after {s['steps']} steps "
+          f"(last reward {last.get('reward', float('nan')):.3f}); metrics in {Path(args.out) / 'metrics.jsonl'}")
+    return 0
+
+
 def cmd_evaluate(args) -> int:
     from finetune import quiet_hf
 
@@ -379,6 +392,12 @@ def _opts_finetune(ft):
     ft.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _opts_grpo(g):
+    from finetune.grpo import grpo
+
+    add_function_arguments(g, grpo)
+
+
 def _opts_evaluate(ev):
     from finetune.evaluate import evaluate_model
 
@@ -444,6 +463,12 @@ COMMANDS = {
                  "SAT-Small (finetune/small.py), a from-scratch model that picks among the options and learns "
                  "spatial questions on a CPU. --data env:MIX streams fresh QAs from the QA envs instead of reading "
                  "an export (seeded, resumable, no house seen twice). Needs pip install -e \".[train]\"."),
+    "grpo": (cmd_grpo, _opts_grpo, "reinforcement learning of a local VLM on the QA envs (TRL's GRPOTrainer)",
+             "GRPO on questions streamed from the QA envs (fresh houses; env:MIX), each group of sampled answers "
+             "rewarded by the envs' own verification (the correct option, or MRA for free-form numbers; optionally "
+             "a format reward), LoRA (SAT's recipe) or full weights on a local image-text-to-text checkpoint, "
+             "checkpoints and --resume, metrics.jsonl and wandb (offline by default). Needs pip install -e "
+             "\".[train,trl]\"."),
     "evaluate": (cmd_evaluate, _opts_evaluate, "accuracy of a model on an export or a spatial benchmark",
                  "Greedy answers of a local model (plus --adapter) scored per family / task: multiple choice by "
                  "exact match on option text or letter (--circular: every rotation of the choices must be right), "

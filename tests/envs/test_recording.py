@@ -45,3 +45,19 @@ def test_qa_render_has_a_slot_per_image():
     env.close()
     assert shapes == {(40, 2 * 40 + 40, 3)}
     assert all(blank == (k == 1) for k, blank in blanks) and {k for k, _ in blanks} == {1, 2}, blanks
+
+
+def test_sb3_vec_video_recorder_across_episodes(tmp_path):
+    pytest.importorskip("stable_baselines3")
+    from stable_baselines3.common.vec_env import DummyVecEnv, VecVideoRecorder
+
+    from sat_env.envs.wrappers import SB3ObsWrapper
+
+    venv = DummyVecEnv([lambda: SB3ObsWrapper(gym.make("SAT-ObjectNav-Easy-v0", size=48, max_steps=5,
+                                                       render_mode="rgb_array"))])
+    venv = VecVideoRecorder(venv, str(tmp_path), record_video_trigger=lambda step: step == 0, video_length=12)
+    venv.reset()
+    for t in range(14):  # 5-step episodes: the 12-frame video spans two resets, apartments of different shapes
+        venv.step([t % 3])
+    venv.close()
+    assert [v.stat().st_size > 1000 for v in tmp_path.glob("*.mp4")] == [True]
