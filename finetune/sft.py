@@ -273,10 +273,10 @@ def _checkpoints(out: Path) -> list[Path]:
 def _prepare_out(cfg: SFTConfig, resume: bool) -> Path:
     out = Path(cfg.out)
     run_file = out / RUN_FILE
-    # what may differ on a resume: how long to train, where, and how many processes render a stream (the stream's
-    # sequence does not depend on them)
+    # what may differ on a resume: how long to train, where (the device, and the folder: a run may be moved), and how
+    # many processes render a stream (the stream's sequence does not depend on them)
     mine = {k: v for k, v in dataclasses.asdict(cfg).items()
-            if k not in ("max_steps", "epochs", "device", "max_minutes", "stream_workers")}
+            if k not in ("max_steps", "epochs", "device", "max_minutes", "stream_workers", "out")}
     if resume:
         if not run_file.is_file():
             raise ConfigError(f"--resume: {out} holds no `sat finetune` run ({RUN_FILE} missing); drop --resume")

@@ -5,6 +5,7 @@ layout of an export folder."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
 import json
 import multiprocessing as mp
@@ -352,6 +353,8 @@ def run_export(cfg: ExportConfig, workers: int = 1, engine: str = "local", resum
     if engine not in ("local", "ray"):
         raise ConfigError(f"--engine must be local or ray, got {engine!r}")
     cfg.check()
+    if engine == "ray" and importlib.util.find_spec("ray") is None:  # said before anything is written
+        raise ConfigError('--engine ray needs ray: pip install -e ".[ray]" (or use --engine local)')
     check_out(cfg)
     root = Path(cfg.out)
     root.mkdir(parents=True, exist_ok=True)

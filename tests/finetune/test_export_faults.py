@@ -214,3 +214,13 @@ def test_a_resume_reports_the_rate_of_what_it_made(pristine, tmp_path, capsys):
     shutil.rmtree(out / "images/train/00002")  # one shard to make again: the rate is of its 10 QAs
     assert main(argv) == 0
     assert "exported 60 QAs" in (o := capsys.readouterr().out) and ": 10 made in" in o
+
+
+def test_a_missing_extra_is_one_line_before_anything_is_written(tmp_path, capsys, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "ray" else real(name, *a))
+    out = tmp_path / "e"
+    assert main(["export", "--out", str(out), "--num-qa", "5", "--size", "32", "--engine", "ray"]) == 2
+    assert 'pip install -e ".[ray]"' in capsys.readouterr().err and not out.exists()

@@ -55,6 +55,23 @@ def test_lora_with_dropout_repeats_and_resumes_to_the_same_weights(train_export,
     assert not _same(a, _adapter(tmp_path / "d"))
 
 
+def _killed_after_step_4(cfg, monkeypatch) -> None:
+    """Train `cfg` and stop it (as a kill would) right after its step-4 checkpoint."""
+    from finetune import sft
+
+    save = sft._save_checkpoint
+
+    def crash(o, step, *a):
+        save(o, step, *a)
+        if step == 4:
+            raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(sft, "_save_checkpoint", crash)
+        with pytest.raises(KeyboardInterrupt):
+            train(cfg, progress=False)
+
+
 class _Payload:
     """Unpickling this runs code: it creates the file named in its argument."""
 
@@ -65,25 +82,12 @@ class _Payload:
         return (os.mkdir, (self.path,))
 
 
-def test_a_checkpoint_with_a_pickle_payload_is_refused_without_running_it(train_export, tmp_path, kill_and_resume,
-                                                                            monkeypatch):
-    from finetune import sft
-
+def test_a_checkpoint_with_a_pickle_payload_is_refused_without_running_it(train_export, tmp_path, monkeypatch):
     out = tmp_path / "run"
-    save = sft._save_checkpoint
-
-    def crash(o, step, *a):
-        save(o, step, *a)
-        if step == 4:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(sft, "_save_checkpoint", crash)
-    with pytest.raises(KeyboardInterrupt):
-        train(_lora(train_export, out), progress=False)
+    _killed_after_step_4(_lora(train_export, out), monkeypatch)
     planted = tmp_path / "pwned"
     optim = out / "checkpoints" / "step-0000004" / "optim.pt"
     torch.save({"optimizer": _Payload(str(planted)), "scheduler": {}}, optim)
-    monkeypatch.setattr(sft, "_save_checkpoint", save)
     with pytest.raises(ConfigError, match="refusing to unpickle"):
         train(_lora(train_export, out), resume=True, progress=False)
     assert not planted.exists()
@@ -132,3 +136,11 @@ def test_a_run_killed_while_its_base_model_is_built_resumes(train_export, tmp_pa
     resumed = subprocess.run(cmd + ["--resume"], capture_output=True, text=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr
     assert json.loads((out / "sat_finetune.json").read_text())["steps"] == 2
+
+
+def test_a_moved_run_resumes_in_its_new_folder(train_export, tmp_path, monkeypatch):
+    _killed_after_step_4(_lora(train_export, tmp_path / "old"), monkeypatch)
+    shutil.move(tmp_path / "old", tmp_path / "new")  # e.g. copied to a bigger disk
+    train(_lora(train_export, tmp_path / "new"), resume=True, progress=False)
+    train(_lora(train_export, tmp_path / "ref"), progress=False)
+    assert _same(_adapter(tmp_path / "new"), _adapter(tmp_path / "ref"))
