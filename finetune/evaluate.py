@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -169,6 +170,25 @@ def print_table(rows: list[dict]) -> None:
               f"{f('chance'):>6} {f('mra'):>6} {f('within_2x'):>6}")
 
 
+def _cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def _process_group() -> tuple[int, int]:
+    """(world size, rank) under torchrun / accelerate (WORLD_SIZE > 1: joins the process group, gloo on CPU and
+    NCCL on CUDA), else (1, 0)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 1, 0
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if _cuda() else "gloo")
+    return dist.get_world_size(), dist.get_rank()
+
+
 def evaluate_model(model: str, out: str, adapter: str | None = None, data: str | None = None,
                    benchmark: Literal["sat", "sat-v2", "export", "cvbench", "blink", "vsr", "vsi"] | None = None,
                    benchmark_path: str | None = None, split: str | None = None, circular: bool = False,
@@ -176,7 +196,8 @@ def evaluate_model(model: str, out: str, adapter: str | None = None, data: str |
                    style: Literal["sat", "lettered"] = "sat", progress: bool = True,
                    likelihood: bool = False) -> list[dict]:
     """Evaluate a local model (plus adapter) and write results.csv, results.png, predictions.jsonl and
-    summary.json under ``out``; returns the table rows.
+    summary.json under ``out``; returns the table rows. Under ``torchrun --nproc_per_node N`` (or ``accelerate
+    launch``) the items are shared out over the N processes and the results are the same as one process gives.
 
     Args:
         model: checkpoint directory or a `sat finetune` output.
@@ -206,10 +227,25 @@ def evaluate_model(model: str, out: str, adapter: str | None = None, data: str |
     items = load_items(data, benchmark, benchmark_path, split, limit)
     if not items:
         raise ConfigError("no items to evaluate (empty benchmark files or --limit 0)")
+    world, me = _process_group()
+    if device is None and world > 1 and _cuda():
+        device = f"cuda:{os.environ.get('LOCAL_RANK', me)}"
     predictor = Predictor(model, adapter=adapter, device=device)
     rank = (lambda asks: predictor.rank(asks, batch_size)) if likelihood else None
-    results = score(items, lambda asks: predictor.generate(asks, max_new_tokens, batch_size), circular, style,
-                    progress, rank=rank)
+    # Under torchrun every process answers every world-th item; the results are gathered back into item order and
+    # the first process writes the outputs (the same files as one process writes)
+    results = score(items[me::world], lambda asks: predictor.generate(asks, max_new_tokens, batch_size), circular,
+                    style, progress and me == 0, rank=rank)
+    if world > 1:
+        import torch.distributed as dist
+
+        parts: list = [None] * world
+        dist.all_gather_object(parts, results)
+        results = [None] * len(items)
+        for r, part in enumerate(parts):
+            results[r::world] = part
+        if me != 0:
+            return table(results, circular)
     rows = table(results, circular)
     extra = {"model": str(model), "adapter": str(adapter) if adapter else None, "circular": circular,
              "prompt": style, "scoring": "likelihood" if likelihood else "generate",

@@ -74,9 +74,11 @@ def topdown(scene, agent=None, fov: float = 90.0, path=None, px_per_m: int = 80,
         d.rectangle([a, b], fill=(60, 60, 60))
     small = _font(max(9, px_per_m // 7))
     big = _font(max(12, px_per_m // 4))
+    room_boxes = []
     for r in scene.rooms:
         c = r.polygon.mean(axis=0)
         d.text(P(c[0], c[1]), r.room_type, fill=(120, 120, 120), font=big, anchor="mm")
+        room_boxes.append(d.textbbox(P(c[0], c[1]), r.room_type, font=big, anchor="mm"))
     objs = sorted(scene.objects.values(), key=lambda o: o.y_range[0])
     for o in objs:
         corners = _footprint_corners(o)
@@ -86,8 +88,8 @@ def topdown(scene, agent=None, fov: float = 90.0, path=None, px_per_m: int = 80,
     # out (its outline stays), so clusters of small objects do not turn into unreadable ink
     order = sorted(objs, key=lambda o: (o.parent is not None, -(o.size[0] * o.size[2])))
     boxes = [d.textbbox(P(o.center[0], o.center[2]), o.object_type, font=small, anchor="mm") for o in order]
-    for k in place_labels(boxes):
-        o = order[k]
+    for k in place_labels(room_boxes + boxes, reserved=len(room_boxes)):  # room names come first
+        o = order[k - len(room_boxes)]
         d.text(P(o.center[0], o.center[2]), o.object_type, fill=(20, 40, 90) if o.parent is None else (150, 60, 20),
                font=small, anchor="mm")
     if path is not None and len(path) > 1:
@@ -105,15 +107,15 @@ def topdown(scene, agent=None, fov: float = 90.0, path=None, px_per_m: int = 80,
     return img
 
 
-def place_labels(boxes, pad: float = 2.0) -> list[int]:
+def place_labels(boxes, pad: float = 2.0, reserved: int = 0) -> list[int]:
     """Indices of the label boxes (x0, y0, x1, y1) to draw, in priority order: each is kept unless it comes within
-    `pad` pixels of one already kept."""
-    kept: list[int] = []
-    for k, a in enumerate(boxes):
+    `pad` pixels of one already kept. The first `reserved` boxes are drawn already (kept, not returned)."""
+    kept: list[int] = list(range(reserved))
+    for k, a in enumerate(boxes[reserved:], start=reserved):
         if not any(a[0] < boxes[j][2] + pad and boxes[j][0] < a[2] + pad and a[1] < boxes[j][3] + pad
                    and boxes[j][1] < a[3] + pad for j in kept):
             kept.append(k)
-    return kept
+    return kept[reserved:]
 
 
 def letterbox(img: Image.Image, size: tuple[int, int], fill=(255, 255, 255)) -> Image.Image:

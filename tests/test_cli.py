@@ -111,3 +111,10 @@ def test_floor_plan_labels_never_overlap():
     kept = [boxes[k] for k in place_labels(boxes, pad=0)]
     assert all(not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]) for a in kept for b in kept
                if a is not b)
+
+
+def test_floor_plan_labels_keep_clear_of_room_names():
+    from sat_env.viz import place_labels
+
+    room = (0, 0, 100, 20)
+    assert place_labels([room, (10, 5, 30, 12), (10, 40, 30, 50)], reserved=1) == [2]

@@ -118,3 +118,26 @@ def test_predictor_rank_does_not_depend_on_option_order(tiny_run, val_export):
     fwd = p.rank([(i.images, prompt_text(i, i.choices), i.choices) for i in items])
     rev = p.rank([(i.images, prompt_text(i, i.choices), i.choices[::-1]) for i in items])
     assert [i.choices[k] for i, k in zip(items, fwd)] == [i.choices[::-1][k] for i, k in zip(items, rev)]
+
+
+def test_evaluate_shards_over_torchrun_processes_with_the_same_results(tiny_run, val_export, tmp_path):
+    # torchrun --nproc_per_node 2 (gloo on CPU): each process answers every other item, the first writes the files,
+    # and they are the files one process writes
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    model, _ = tiny_run
+    args = ["evaluate", "--model", str(model), "--data", str(val_export), "--device", "cpu", "--no-progress",
+            "--limit", "12"]
+    one = subprocess.run([sys.executable, "-m", "sat_env", *args, "--out", str(tmp_path / "one")],
+                         capture_output=True, text=True, timeout=600)
+    assert one.returncode == 0, one.stderr[-2000:]
+    torchrun = Path(sys.executable).with_name("torchrun")
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    two = subprocess.run([str(torchrun), "--nproc_per_node", "2", "-m", "sat_env", *args, "--out",
+                          str(tmp_path / "two")], capture_output=True, text=True, timeout=600, env=env)
+    assert two.returncode == 0, two.stderr[-3000:]
+    for f in ("results.csv", "predictions.jsonl"):
+        assert (tmp_path / "one" / f).read_text() == (tmp_path / "two" / f).read_text(), f
