@@ -133,14 +133,24 @@ class TextBaseline:
         return right / len(items)
 
 
-def two_fold(items, features=bow_features) -> float:
+def two_fold(items, features=bow_features, groups=None) -> float:
     """Accuracy of a TextBaseline trained on one half of `items` and tested on the other, and the other way round
-    (every item tested once); NaN with fewer than 20 items."""
+    (every item tested once); NaN with fewer than 20 items. With `groups` (one key per item, e.g. its house), the
+    halves are unions of whole groups, so the baseline is tested on houses it never saw: what it learns then is a
+    prior of the text, not the facts of a house that several questions share."""
     half = len(items) // 2
     if half < 10:
         return float("nan")
-    perm = np.random.default_rng(0).permutation(len(items))
-    a, b = [items[i] for i in perm[:half]], [items[i] for i in perm[half:]]
+    if groups is None:
+        perm = np.random.default_rng(0).permutation(len(items))
+        a, b = [items[i] for i in perm[:half]], [items[i] for i in perm[half:]]
+    else:
+        keys = sorted(set(groups))
+        side = {k: j % 2 for j, k in enumerate(keys[i] for i in np.random.default_rng(0).permutation(len(keys)))}
+        a = [it for it, g in zip(items, groups) if side[g] == 0]
+        b = [it for it, g in zip(items, groups) if side[g] == 1]
+        if min(len(a), len(b)) < 10:
+            return float("nan")
     right = (TextBaseline(features=features).fit(a).accuracy(b) * len(b)
              + TextBaseline(features=features).fit(b).accuracy(a) * len(a))
     return right / len(items)
@@ -152,6 +162,7 @@ class FamilyStats:
     attempts: int = 0
     qas: list = field(default_factory=list)
     categories: list = field(default_factory=list)  # per QA: the named objects' categories in order
+    houses: list = field(default_factory=list)  # per QA: its house (the baselines' folds keep houses whole)
     breaks: list = field(default_factory=list)  # per QA: qa.rulecheck.check's result
     valid_views: int = 0  # attempts whose view had a valid instance for some answer label (before balancing)
 
@@ -183,9 +194,11 @@ class FamilyStats:
         mc = [i for i, q in enumerate(self.qas) if len(q.choices) > 1]
         out["multiple_choice"] = len(mc)
         chance = float(np.mean([1 / len(self.qas[i].choices) for i in mc])) if mc else float("nan")
-        out["text_only_acc"] = two_fold([(self.qas[i].question, self.qas[i].choices, self.qas[i].correct) for i in mc])
+        groups = [self.houses[i] for i in mc] if len(self.houses) == len(self.qas) else None
+        out["text_only_acc"] = two_fold([(self.qas[i].question, self.qas[i].choices, self.qas[i].correct)
+                                         for i in mc], groups=groups)
         out["blind_acc"] = two_fold([((self.qas[i].template or "", tuple(self.categories[i])), self.qas[i].choices,
-                                      self.qas[i].correct) for i in mc], blind_features)
+                                      self.qas[i].correct) for i in mc], blind_features, groups=groups)
         out["chance"] = chance
         out["text_only_se"] = float(np.sqrt(chance * (1 - chance) / len(mc))) if len(mc) >= 20 else float("nan")
         # Picture rules: share of all QAs that break each (NaN where the rule applies to none of them).

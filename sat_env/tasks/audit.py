@@ -82,9 +82,10 @@ def run_audit(n: int = 5000, families: list[str] | None = None, size: int = 224,
                                 on_attempt=attempt, cache=cache)
             fs.restart(seed)
             try:
-                for _, qa in fs:
+                for scene_id, qa in fs:
                     qa.frames = {}  # keep memory flat: the audit needs text and labels only
                     st.qas.append(qa)
+                    st.houses.append(scene_id)
                     done += 1
                     if progress:
                         progress(done, per_family * len(families), houses + fs.episode + 1)

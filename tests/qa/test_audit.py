@@ -100,3 +100,20 @@ def test_audit_rates_and_free_form_metric_questions(tmp_path):
     assert m["count"] == 120 and 70 <= m["multiple_choice"] <= 90
     assert 0 <= m["text_only_acc"] <= 1 and 0 <= m["blind_acc"] <= 1 and m["chance"] == 0.5
     assert rows["left_right"]["multiple_choice"] == 120 and rows["left_right"]["chance"] == 0.5
+
+
+def test_house_grouped_folds_do_not_reward_learning_a_houses_facts():
+    # "How many chairs?" asked from several views of one house has one answer there and another elsewhere: a split
+    # by question lets the bag of words learn each house's counts; a split by house does not
+    from qa.audit import two_fold
+
+    rng = np.random.default_rng(3)
+    items, groups = [], []
+    for house in range(60):
+        word = f"house{house}"  # each house's questions share wording (its objects) and answers
+        truth = int(rng.integers(3))
+        for _ in range(4):
+            items.append((f"How many {word} chairs are there?", ["0", "1", "2"], truth))
+            groups.append(house)
+    assert two_fold(items) > 0.6  # memorised houses
+    assert abs(two_fold(items, groups=groups) - 1 / 3) < 0.12  # nothing that carries to new houses
