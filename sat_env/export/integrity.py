@@ -36,16 +36,20 @@ def file_digest(path: Path) -> tuple[int, str]:
     return n, h.hexdigest()
 
 
-def folder_digest(path: Path) -> tuple[int, str]:
-    """(total bytes, sha256 over every file's name and bytes in name order) of a flat folder of files."""
+def named_digest(files) -> tuple[int, str]:
+    """(total bytes, sha256 over each (name, bytes) pair in name order): an image folder's checksum."""
     h = hashlib.sha256()
     n = 0
-    for f in sorted(path.iterdir(), key=lambda p: p.name):
-        data = f.read_bytes()
-        h.update(f.name.encode())
+    for name, data in sorted(files, key=lambda f: f[0]):
+        h.update(name.encode())
         h.update(data)
         n += len(data)
     return n, h.hexdigest()
+
+
+def folder_digest(path: Path) -> tuple[int, str]:
+    """:func:`named_digest` of a flat folder of files, as written."""
+    return named_digest((f.name, f.read_bytes()) for f in path.iterdir())
 
 
 def entry_problems(root: Path, sha256: dict[str, str], sizes: dict[str, int] | None = None) -> list[str]:

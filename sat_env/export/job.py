@@ -28,7 +28,7 @@ from sat_env.backends.base import SIZE_RANGE
 from sat_env.errors import ConfigError, ExportError
 from sat_env.export.card import write_card
 from sat_env.export.formats import DEFAULT_FORMATS, FORMATS, get_format
-from sat_env.export.integrity import LOCK_FILE, ExportLock, entry_problems, file_digest, read_json
+from sat_env.export.integrity import LOCK_FILE, ExportLock, entry_problems, file_digest, named_digest, read_json
 from sat_env.export.records import atomic_text
 from sat_env.progress import ProgressBar
 from sat_env.splits import QUESTIONS_PER_HOUSE, SPLIT_CODE, SPLIT_HOUSE_BASE, SPLITS
@@ -235,13 +235,11 @@ def write_shard(cfg_dict: dict, k: int, progress=None) -> dict:
     tmp = root / ".partial" / f"{cfg.split}-{k:05d}"
     files = shard_files(cfg, k)
     (tmp / "images").mkdir(parents=True)
-    h = hashlib.sha256()  # the image folder's checksum: names and bytes in name order
-    for name, data in sorted((Path(p).name, b) for r in records for p, b in r["images"]):
+    named = [(Path(p).name, b) for r in records for p, b in r["images"]]
+    for name, data in named:
         (tmp / "images" / name).write_bytes(data)
-        h.update(name.encode())
-        h.update(data)
-    sums = {files["images"]: h.hexdigest()}
-    sizes = {files["images"]: sum(len(b) for r in records for _, b in r["images"])}
+    sizes, sums = {}, {}
+    sizes[files["images"]], sums[files["images"]] = named_digest(named)  # what folder_digest finds on disk
     for kind in [f for f in files if f != "images"]:
         data = get_format(kind).encode(records)
         (tmp / kind).write_bytes(data)

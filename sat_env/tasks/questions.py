@@ -30,7 +30,7 @@ from qa.balance import CategoryBalancer
 from qa.core import QA
 from qa.mixes import resolve_mix
 from qa.sampler import load_families, sample_qa
-from sat_env.backends import BACKENDS, load_into, make_backend
+from sat_env.backends import load_into, make_backend
 from sat_env.backends.views import sample_views
 from sat_env.errors import ConfigError
 from sat_env.files import ensure_dir
@@ -146,8 +146,6 @@ class QuestionStream:
         """A stream on a new backend (`size` an int or (width, height)), restarted with `seed`; `mix` and
         `families` as :func:`qa.mixes.resolve_mix` takes them; `kwargs` as the constructor's. Close it (or use
         ``with``) to release the backend."""
-        if backend not in BACKENDS:
-            raise ConfigError(f"backend {backend!r} is not available; use one of {', '.join(map(repr, BACKENDS))}")
         w, h = (size, size) if isinstance(size, int) else size
         resolved = resolve_mix(mix, families, available=load_families())
         stream = cls(make_backend(backend, width=w, height=h), resolved, **kwargs)
